@@ -1,0 +1,37 @@
+# complaintbot — the commands a newcomer and CI need. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+CB := $(VENV)/bin/complaintbot
+PYTEST_ARGS ?=
+
+.PHONY: help setup run train test lint validate evaluate chat clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## create .venv-rasa (Python 3.10, Rasa) and .venv (Python 3.11+, app) from the pinned locks
+	@bash scripts/setup.sh
+
+run: setup  ## train if needed, start Rasa + action server + gateway; Ctrl-C stops all
+	@$(CB) run
+
+train: setup  ## train the Rasa model unless data, domain and config are unchanged (cached by hash)
+	@$(CB) train
+
+test: setup  ## the whole suite: unit + integration against the real trained model
+	@$(CB) train
+	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: setup  ## ruff (lint + format check) and mypy
+	@$(VENV)/bin/ruff check bot actions tests
+	@$(VENV)/bin/ruff format --check bot actions tests
+	@$(VENV)/bin/mypy
+
+validate: setup  ## rasa data validate
+	@$(CB) validate
+
+chat: setup  ## talk to the running gateway from this terminal
+	@$(CB) chat
+
+clean:  ## remove trained models and local state (keeps the virtual environments)
+	rm -rf models var .rasa results

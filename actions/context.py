@@ -1,0 +1,63 @@
+"""Per-turn context slots: language, emotion and channel (run by action_extract_slots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.services import conversation_identity
+from bot.nlu.categories import category_for_intent
+from bot.nlu.emotion import analyse, peak
+from bot.nlu.language import detect_language
+
+
+def _user_text(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    # Button payloads ("/affirm") say nothing about language or feelings.
+    return "" if text.startswith("/") else text
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Fills the custom-mapped context slots after every user message."""
+
+    def extract_lang(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        previous = tracker.get_slot("lang")
+        detected = detect_language(_user_text(tracker), previous)
+        return {"lang": detected or previous or "en"}
+
+    def extract_emotion_level(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _user_text(tracker)
+        if not text:
+            return {}
+        emotion = tracker.latest_message.get("emotion") or analyse(text).as_dict()
+        level = str(emotion.get("level") or "calm")
+        return {
+            "emotion_level": level,
+            "emotion_peak": peak([tracker.get_slot("emotion_peak") or "calm", level]),
+        }
+
+    def extract_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        category = category_for_intent(intent)
+        if category is None:
+            return {}
+        current = tracker.get_slot("category")
+        if current is None or tracker.get_slot("requested_slot") == "category":
+            return {"category": category}
+        return {}
+
+    def extract_channel(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        channel, _sender = conversation_identity(tracker)
+        return {} if tracker.get_slot("channel") == channel else {"channel": channel}

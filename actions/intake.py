@@ -1,0 +1,264 @@
+"""The complaint intake: form validation, read-back, ticket creation, cancel."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.services import conversation_identity, get_services
+from bot import i18n
+from bot.db import transaction
+from bot.nlu import entities as rules
+from bot.nlu.categories import COMPLAINT_INTENTS
+from bot.tickets.service import NewTicket, create_ticket
+
+logger = logging.getLogger(__name__)
+
+INTAKE_SLOTS = ("category", "description", "order_id", "desired_resolution", "contact",
+                "product", "escalation_threat", "ticket_id")  # fmt: skip
+MAX_DESCRIPTION = 2000
+NO_ORDER = re.compile(
+    r"没有|无订单|没订单|不记得|忘了|找不到|不知道|没单号|无|\bno\b|\bnone\b|don'?t have|do not have|"
+    r"not sure|can'?t find|no order|n/?a|skip",
+    re.IGNORECASE,
+)
+NO_REMEDY = re.compile(
+    r"不需要|不用|没什么|无所谓|随便|只是反映|就是反映|说一下|nothing|no need|just (?:letting|wanted|telling)|"
+    r"don'?t need|whatever",
+    re.IGNORECASE,
+)
+SKIP_CONTACT = re.compile(
+    r"跳过|不留|不方便|就这里|这里联系|skip|here is fine|contact me here", re.I
+)
+# Opening phrases that carry no facts ("I want to complain about ...").
+_BOILERPLATE = re.compile(
+    r"我要投诉|我想投诉|投诉一下|我要反映|我想反映|我要举报|关于|你们的?|"
+    r"i (?:want|would like|wanna|need) to (?:make a |file a |lodge a )?complain(?:t)?(?: about)?|"
+    r"i have a complaint(?: about)?|complaint about|about|your|the|my|a",
+    re.IGNORECASE,
+)
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def _text(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def is_substantive(text: str) -> bool:
+    """Whether a message describes a problem rather than only announcing a complaint."""
+    rest = _BOILERPLATE.sub(" ", text)
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", rest))
+    words = re.findall(r"[A-Za-z]{2,}", rest)
+    return cjk >= 6 or len(words) >= 3 or (cjk >= 3 and len(words) >= 1)
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def extract_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # A first message that already says what happened is the description: a good
+        # complaint handler does not make the customer repeat it.
+        if (
+            tracker.get_slot("description") is None
+            and tracker.get_slot("requested_slot") is None
+            and _intent(tracker) in COMPLAINT_INTENTS
+            and is_substantive(_text(tracker))
+        ):
+            return {"description": _text(tracker)}
+        return {}
+
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "order_id":
+            return {}
+        text = _text(tracker)
+        found = rules.first(text, "order_id")
+        if found:
+            return {"order_id": found}
+        if _intent(tracker) == "deny" or NO_ORDER.search(text):
+            return {"order_id": "none"}
+        if _intent(tracker) not in ("cancel", "request_human", "check_status"):
+            dispatcher.utter_message(response="utter_invalid_order_id")
+        return {}
+
+    async def extract_desired_resolution(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "desired_resolution":
+            return {}
+        text = _text(tracker)
+        if tracker.get_slot("desired_resolution") or text.startswith("/"):
+            return {}
+        found = rules.first(text, "desired_resolution")
+        if found:
+            return {"desired_resolution": found}
+        if _intent(tracker) == "deny" or NO_REMEDY.search(text):
+            return {"desired_resolution": "none"}
+        if _intent(tracker) not in ("cancel", "request_human", "check_status"):
+            dispatcher.utter_message(response="utter_invalid_desired_resolution")
+        return {}
+
+    async def extract_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone, email = tracker.get_slot("contact_phone"), tracker.get_slot("contact_email")
+        if tracker.get_slot("contact"):
+            return {}
+        if phone or email:
+            return {"contact": phone or email}
+        if tracker.get_slot("requested_slot") != "contact":
+            return {}
+        text = _text(tracker)
+        if conversation_identity(tracker)[0] == "telegram" and SKIP_CONTACT.search(text):
+            return {"contact": "telegram"}
+        if _intent(tracker) not in ("cancel", "request_human", "check_status"):
+            dispatcher.utter_message(response="utter_invalid_contact")
+        return {}
+
+    def validate_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(_MEANINGFUL.findall(text)) < 2 or text.startswith("/"):
+            dispatcher.utter_message(response="utter_invalid_description")
+            return {"description": None}
+        return {"description": text[:MAX_DESCRIPTION]}
+
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == "none":
+            return {"order_id": "none"}
+        found = rules.first(str(value), "order_id")
+        if not found:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+            return {"order_id": None}
+        return {"order_id": found}
+
+    def validate_desired_resolution(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value in i18n.RESOLUTION_LABELS:
+            return {"desired_resolution": value}
+        dispatcher.utter_message(response="utter_invalid_desired_resolution")
+        return {"desired_resolution": None}
+
+
+def _summary_kwargs(tracker: Tracker) -> dict[str, str]:
+    lang = tracker.get_slot("lang")
+    return {
+        "category_label": i18n.category_label(tracker.get_slot("category"), lang),
+        "order_part": i18n.order_part(tracker.get_slot("order_id"), lang),
+        "description": i18n.shorten(tracker.get_slot("description")),
+        "resolution_label": i18n.resolution_label(tracker.get_slot("desired_resolution"), lang),
+    }
+
+
+class ActionConfirmComplaint(Action):
+    """Reads the complaint back in one line before the ticket is opened (需求确认)."""
+
+    def name(self) -> str:
+        return "action_confirm_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_confirm_complaint", **_summary_kwargs(tracker))
+        return []
+
+
+class ActionSubmitComplaint(Action):
+    """Opens the ticket and acknowledges it in FEP form."""
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        services = get_services()
+        channel, sender_id = conversation_identity(tracker)
+        lang = tracker.get_slot("lang") or "en"
+        order_id = tracker.get_slot("order_id")
+        resolution = tracker.get_slot("desired_resolution")
+        contact = tracker.get_slot("contact")
+        new = NewTicket(
+            channel=channel,
+            sender_id=sender_id,
+            language=lang,
+            category=tracker.get_slot("category") or "other",
+            description=tracker.get_slot("description"),
+            order_id=None if order_id in (None, "none") else order_id,
+            product=tracker.get_slot("product"),
+            desired_resolution=None if resolution in (None, "none") else resolution,
+            contact_phone=tracker.get_slot("contact_phone") or rules.first(contact or "", "phone"),
+            contact_email=tracker.get_slot("contact_email") or rules.first(contact or "", "email"),
+            emotion_peak=tracker.get_slot("emotion_peak"),
+            escalation_threat=tracker.get_slot("escalation_threat"),
+        )
+        now = services.clock()
+        try:
+            with transaction(services.sessions) as session:
+                ticket = create_ticket(session, new=new, policy=services.policy, now=now)
+                ticket_id = ticket.id
+                first_due, resolution_due = ticket.first_response_due, ticket.resolution_due
+        except SQLAlchemyError:
+            logger.exception("could not create a ticket for %s:%s", channel, sender_id)
+            dispatcher.utter_message(response="utter_ticket_failed")
+            return []
+        assert first_due is not None and resolution_due is not None
+        zone = services.policy.timezone
+        dispatcher.utter_message(
+            response="utter_ticket_created",
+            ticket_id=ticket_id,
+            first_response_due=i18n.format_deadline(first_due, zone, lang),
+            resolution_due=i18n.format_deadline(resolution_due, zone, lang),
+            **_summary_kwargs(tracker),
+        )
+        return [SlotSet(slot, None) for slot in INTAKE_SLOTS] + [
+            SlotSet("last_ticket_id", ticket_id),
+            SlotSet("emotion_peak", tracker.get_slot("emotion_level")),
+        ]
+
+
+class ActionCancelComplaint(Action):
+    """Stops the intake without opening a ticket."""
+
+    def name(self) -> str:
+        return "action_cancel_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_cancelled")
+        events: list[EventType] = [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+        if tracker.active_loop_name:
+            events = [ActiveLoop(None), SlotSet("requested_slot", None), *events]
+        return events
+
+
+class ActionResetIntake(Action):
+    """After a rejected read-back: forget the details so the form asks them again."""
+
+    def name(self) -> str:
+        return "action_reset_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(slot, None) for slot in ("description", "order_id", "desired_resolution")]

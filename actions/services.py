@@ -1,0 +1,47 @@
+"""Services the actions use, built on first use from the environment (never at import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, utcnow
+from bot.config import Settings, load_settings
+from bot.db import make_engine, make_session_factory
+from bot.tickets.sla import SlaPolicy, load_policy
+
+
+@dataclass
+class Services:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    policy: SlaPolicy
+    clock: Clock = utcnow
+
+
+@lru_cache(maxsize=1)
+def get_services() -> Services:
+    settings = load_settings()
+    return Services(
+        settings=settings,
+        sessions=make_session_factory(make_engine(settings.database_url)),
+        policy=load_policy(settings.sla_policy),
+    )
+
+
+def conversation_identity(tracker: Any) -> tuple[str, str]:
+    """(channel, sender_id) of the customer, as the gateway sent them in message metadata.
+
+    Without metadata (Rasa called directly) the conversation id is taken as a REST sender.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            channel, sender = metadata.get("channel"), metadata.get("sender_id")
+            if channel and sender:
+                return str(channel), str(sender)
+            break
+    return "rest", str(tracker.sender_id)

@@ -1,0 +1,1 @@
+"""Customer channels (REST, Telegram, web widget): they only translate to and from the router."""

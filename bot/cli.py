@@ -1,0 +1,204 @@
+"""`complaintbot`: run the stack, train, chat, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from types import FrameType
+
+from bot.paths import PROJECT_ROOT
+
+
+def _say(message: str) -> None:
+    print(f"\033[1m[complaintbot]\033[0m {message}", flush=True)
+
+
+def cmd_train(_args: argparse.Namespace) -> int:
+    from bot.model import ensure_model
+
+    ensure_model(PROJECT_ROOT, _say)
+    return 0
+
+
+def cmd_validate(_args: argparse.Namespace) -> int:
+    from bot.model import rasa_environment
+
+    rasa = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+    command = [str(rasa), "data", "validate", "--config", "config.yml",
+               "--domain", "domain.yml", "--data", "data"]  # fmt: skip
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_environment(PROJECT_ROOT)).returncode
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.db import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url, args.revision)
+    _say(f"database at revision {args.revision}")
+    return 0
+
+
+def cmd_actions(_args: argparse.Namespace) -> int:
+    """Runs the action server bound to loopback."""
+    from bot.config import load_settings
+
+    settings = load_settings()
+    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+               "-p", str(settings.actions_port)]  # fmt: skip
+    return subprocess.run(command, cwd=PROJECT_ROOT).returncode
+
+
+def cmd_gateway(_args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.config import load_settings
+
+    settings = load_settings()
+    uvicorn.run(
+        "bot.web.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    from bot.config import ensure_secrets, load_settings
+    from bot.db import upgrade
+    from bot.model import ensure_model
+    from bot.stack import Stack, StackError
+
+    settings, sources = ensure_secrets(load_settings())
+    model = ensure_model(PROJECT_ROOT, _say)
+    upgrade(settings.database_url)
+    stack = Stack(settings, model, PROJECT_ROOT)
+
+    stopping = False
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    _say("starting action server, Rasa (about a minute to load the model) and gateway; "
+         f"logs in {settings.var_dir / 'logs'}")  # fmt: skip
+    try:
+        stack.start(_say, should_stop=lambda: stopping)
+    except StackError as exc:
+        _say(f"start-up stopped: {exc}")
+        return 1
+    base = f"http://{settings.host}:{settings.port}"
+    token_note = (
+        f"API token in {sources[0]}" if sources else "API token from COMPLAINTBOT_API_TOKEN"
+    )
+    _say("ready:")
+    print(f"    REST channel   POST {base}/webhooks/rest/webhook")
+    print(f"    tickets API    GET  {base}/api/tickets?sender_id=...   ({token_note})")
+    print(f"    health         GET  {base}/healthz")
+    print(f"    API docs            {base}/docs")
+    print(
+        f"    Rasa (internal)     http://127.0.0.1:{settings.rasa_port} (token in var/rasa_token)"
+    )
+    print("    try it:        make chat   (in another terminal)")
+    print("    stop:          Ctrl-C", flush=True)
+    try:
+        while not stopping:
+            dead = stack.dead()
+            if dead:
+                _say(f"{dead[0].name} stopped unexpectedly:\n{dead[0].log_tail()}")
+                return 1
+            time.sleep(1.0)
+    finally:
+        _say("stopping ...")
+        stack.stop()
+        _say("stopped")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A terminal client for the gateway's REST channel."""
+    import httpx
+
+    from bot.config import load_settings
+
+    settings = load_settings()
+    url = args.url or f"http://127.0.0.1:{settings.port}"
+    sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
+    print(f"chatting with {url} as {sender}. Type a message (Chinese or English); "
+          "a number picks a button; Ctrl-D quits.")  # fmt: skip
+    buttons: list[dict[str, str]] = []
+    with httpx.Client(base_url=url, timeout=60.0) as client:
+        while True:
+            try:
+                line = input("you> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if not line:
+                continue
+            if line.isdigit() and 1 <= int(line) <= len(buttons):
+                line = buttons[int(line) - 1]["payload"]
+            try:
+                response = client.post(
+                    "/webhooks/rest/webhook", json={"sender": sender, "message": line}
+                )
+            except httpx.HTTPError as exc:
+                print(f"(gateway not reachable at {url}: {type(exc).__name__}; is `make run` up?)")
+                continue
+            if response.status_code != 200:
+                print(f"(gateway answered {response.status_code}: {response.text[:200]})")
+                continue
+            buttons = []
+            for reply in response.json():
+                for text_line in (reply.get("text") or "").splitlines():
+                    print(f"bot> {text_line}")
+                for button in reply.get("buttons") or []:
+                    buttons.append(button)
+                    print(f"     [{len(buttons)}] {button.get('title')}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="complaintbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="train if needed, start Rasa + actions + gateway").set_defaults(
+        func=cmd_run
+    )
+    sub.add_parser("train", help="train the model unless an identical one is cached").set_defaults(
+        func=cmd_train
+    )
+    sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_validate)
+    sub.add_parser("gateway", help="run only the gateway").set_defaults(func=cmd_gateway)
+    sub.add_parser("actions", help="run only the action server").set_defaults(func=cmd_actions)
+    chat = sub.add_parser("chat", help="talk to the running gateway from the terminal")
+    chat.add_argument("--url", help="gateway URL (default http://127.0.0.1:$COMPLAINTBOT_PORT)")
+    chat.add_argument("--sender", help="conversation id (default: a new random one)")
+    chat.set_defaults(func=cmd_chat)
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations (default: to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db)
+
+    args = parser.parse_args(argv)
+    from bot.config import SettingsError
+
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Typed settings, read from the environment (and `.env`), validated at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.paths import DEFAULT_SLA_POLICY, DEFAULT_VAR_DIR, PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "password", "test"}
+
+
+class SettingsError(ValueError):
+    """Raised when the configuration cannot be used; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COMPLAINTBOT_",
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Literal["development", "production"] = "development"
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ""
+    redis_url: str | None = None
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr | None = None
+    actions_url: str = "http://127.0.0.1:5055"
+    api_token: SecretStr | None = None
+    telegram_token: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    rasa_port: int = Field(default=5005, ge=1, le=65535)
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    sla_policy: Path = DEFAULT_SLA_POLICY
+    # Seconds the gateway waits for Rasa before apologising and queueing for a human.
+    rasa_timeout: float = Field(default=15.0, gt=0, le=300)
+    # Longest customer message accepted; longer ones are cut (and the customer told).
+    max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    log_level: str = "INFO"
+
+    @field_validator("redis_url", "telegram_webhook_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rasa_token", "api_token", "telegram_token", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rasa_url", "actions_url")
+    @classmethod
+    def _http_urls(cls, value: str) -> str:
+        for url in value.split(","):
+            parsed = urlparse(url.strip())
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError(f"expected http(s)://host:port, got {url.strip()!r}")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("COMPLAINTBOT_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("COMPLAINTBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _defaults_and_production_rules(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'complaintbot.db'}"
+        if not self.sla_policy.is_file():
+            raise ValueError(f"COMPLAINTBOT_SLA_POLICY: no such file {self.sla_policy}")
+        if self.env == "production":
+            for name in ("api_token", "rasa_token"):
+                secret = getattr(self, name)
+                if (
+                    secret is None
+                    or secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+                ):
+                    raise ValueError(
+                        f"COMPLAINTBOT_{name.upper()} must be set to a real secret in production"
+                    )
+                if len(secret.get_secret_value()) < 16:
+                    raise ValueError(f"COMPLAINTBOT_{name.upper()} must be at least 16 characters")
+        return self
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.rasa_url.split(",") if u.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Builds settings from the environment, turning validation errors into one clear message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None
+
+
+def _stored_secret(path: Path) -> str:
+    """Reads the token kept in `path`, creating it (mode 600) on first use."""
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    os.chmod(path, 0o600)
+    logger.info("generated a new secret in %s", path)
+    return value
+
+
+def ensure_secrets(settings: Settings) -> tuple[Settings, list[Path]]:
+    """Fills unset API and Rasa tokens from `var/` (development only).
+
+    Returns the completed settings and the files the tokens came from, so the start-up
+    banner can say where they are.
+    """
+    sources: list[Path] = []
+    updates: dict[str, SecretStr] = {}
+    for name, filename in (("api_token", "api_token"), ("rasa_token", "rasa_token")):
+        if getattr(settings, name) is None:
+            if settings.env == "production":
+                raise SettingsError(f"COMPLAINTBOT_{name.upper()} is required in production")
+            path = settings.var_dir / filename
+            updates[name] = SecretStr(_stored_secret(path))
+            sources.append(path)
+    return settings.model_copy(update=updates), sources
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The COMPLAINTBOT_* variables that give a child process these exact settings."""
+    env = {
+        "COMPLAINTBOT_ENV": settings.env,
+        "COMPLAINTBOT_VAR_DIR": str(settings.var_dir),
+        "COMPLAINTBOT_DATABASE_URL": settings.database_url,
+        "COMPLAINTBOT_RASA_URL": settings.rasa_url,
+        "COMPLAINTBOT_ACTIONS_URL": settings.actions_url,
+        "COMPLAINTBOT_HOST": settings.host,
+        "COMPLAINTBOT_PORT": str(settings.port),
+        "COMPLAINTBOT_RASA_PORT": str(settings.rasa_port),
+        "COMPLAINTBOT_ACTIONS_PORT": str(settings.actions_port),
+        "COMPLAINTBOT_SLA_POLICY": str(settings.sla_policy),
+        "COMPLAINTBOT_RASA_TIMEOUT": str(settings.rasa_timeout),
+        "COMPLAINTBOT_LOG_LEVEL": settings.log_level,
+    }
+    for name in ("rasa_token", "api_token", "telegram_token"):
+        secret = getattr(settings, name)
+        if secret is not None:
+            env[f"COMPLAINTBOT_{name.upper()}"] = secret.get_secret_value()
+    if settings.redis_url:
+        env["COMPLAINTBOT_REDIS_URL"] = settings.redis_url
+    if settings.telegram_webhook_url:
+        env["COMPLAINTBOT_TELEGRAM_WEBHOOK_URL"] = settings.telegram_webhook_url
+    return env

@@ -1,0 +1,80 @@
+"""Labels and formats shown to customers in Chinese and English.
+
+Whole sentences live in domain.yml (trainers edit them); this module only holds the short
+labels and date formats that fill their placeholders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+CATEGORY_LABELS = {
+    "product_quality": ("商品质量", "product quality"),
+    "service_attitude": ("服务态度", "staff attitude"),
+    "delivery": ("物流配送", "delivery"),
+    "billing": ("收费扣款", "billing"),
+    "after_sales": ("售后退换", "returns and after-sales"),
+    "safety": ("安全", "safety"),
+    "privacy": ("隐私与骚扰", "privacy"),
+    "suggestion": ("建议", "suggestion"),
+    "other": ("其他", "general"),
+}
+RESOLUTION_LABELS = {
+    "refund": ("退款", "a refund"),
+    "replacement": ("换货", "a replacement"),
+    "repair": ("维修", "a repair"),
+    "compensation": ("赔偿", "compensation"),
+    "apology": ("一个道歉", "an apology"),
+    "explanation": ("一个解释", "an explanation"),
+    "none": ("我们先了解情况", "us to look into it"),
+}
+STATUS_LABELS = {
+    "open": ("已受理，等待专员处理", "received, waiting for a specialist"),
+    "escalated": ("已升级，主管跟进中", "escalated to a supervisor"),
+    "in_progress": ("专员处理中", "being handled by a specialist"),
+    "resolved": ("已处理完毕", "resolved"),
+    "closed": ("已结案", "closed"),
+    "reopened": ("已重新打开，优先处理中", "reopened and prioritised"),
+    "withdrawn": ("已撤回", "withdrawn"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str | None) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def category_label(category: str | None, lang: str | None) -> str:
+    return _pick(CATEGORY_LABELS.get(category or "other", CATEGORY_LABELS["other"]), lang)
+
+
+def resolution_label(resolution: str | None, lang: str | None) -> str:
+    return _pick(RESOLUTION_LABELS.get(resolution or "none", RESOLUTION_LABELS["none"]), lang)
+
+
+def status_label(status: str, lang: str | None) -> str:
+    return _pick(STATUS_LABELS.get(status, (status, status)), lang)
+
+
+def order_part(order_id: str | None, lang: str | None) -> str:
+    if not order_id or order_id == "none":
+        return ""
+    return f"（订单 {order_id}）" if lang == "zh" else f" (order {order_id})"
+
+
+def format_deadline(moment: datetime, zone: ZoneInfo, lang: str | None) -> str:
+    """A deadline in the policy's time zone, with the offset spelled out."""
+    local = moment.astimezone(zone)
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    tz = "UTC" if hours == 0 else f"UTC{hours:+d}"
+    if lang == "zh":
+        label = "北京时间" if zone.key in ("Asia/Shanghai", "Asia/Chongqing") else tz
+        return f"{local.month}月{local.day}日 {local:%H:%M}（{label}）"
+    return f"{local:%d %b %H:%M} ({tz})"
+
+
+def shorten(text: str | None, limit: int = 80) -> str:
+    """A one-line excerpt of customer text for read-backs."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -1,0 +1,92 @@
+"""The trained Rasa model, cached by a hash of everything that shapes it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# Everything that changes what `rasa train` produces. The rule-based entity and emotion
+# modules in bot/nlu are not trained (the model loads their current code), so editing a
+# lexicon does not cost a retrain; the tokeniser in rasa_components.py shapes features.
+MODEL_INPUTS = (
+    "config.yml", "domain.yml", "data", "bot/nlu/rasa_components.py", "requirements/rasa.txt",
+)  # fmt: skip
+_SUFFIXES = {".yml", ".yaml", ".py", ".txt", ".json"}
+
+
+def fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    for name in MODEL_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.suffix not in _SUFFIXES or "__pycache__" in file.parts:
+                continue
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(b"\0")
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "complaintbot"
+    return Path(os.environ.get("COMPLAINTBOT_MODEL_CACHE", default / "models"))
+
+
+def model_file(root: Path) -> Path:
+    return root / "models" / f"complaintbot-{fingerprint(root)}.tar.gz"
+
+
+def rasa_environment(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(root),
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",
+    )
+    return env
+
+
+def ensure_model(root: Path, say: Callable[[str], None] = print) -> Path:
+    """Returns the model for the current data, training it only when none is cached."""
+    target = model_file(root)
+    if target.exists():
+        say(f"model up to date: {target.relative_to(root)}")
+        return target
+    cached = cache_dir() / target.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if cached.exists():
+        shutil.copyfile(cached, target)
+        say(f"model restored from cache: {cached}")
+        return target
+
+    rasa = root / ".venv-rasa" / "bin" / "rasa"
+    if not rasa.exists():
+        raise SystemExit("Rasa is not installed: run `make setup` first")
+    say("training the Rasa model (data, domain or config changed; about 3-5 minutes on 2 cores)")
+    started = time.monotonic()
+    command = [
+        str(rasa), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=root, env=rasa_environment(root), check=False)
+    if result.returncode != 0 or not target.exists():
+        raise SystemExit(f"rasa train failed (exit code {result.returncode})")
+    say(f"trained in {time.monotonic() - started:.0f}s: {target.relative_to(root)}")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, cached)
+    except OSError as exc:  # a read-only cache costs a retrain later, nothing more
+        print(f"could not cache the model: {exc}", file=sys.stderr)
+    for old in sorted(target.parent.glob("complaintbot-*.tar.gz"), key=os.path.getmtime)[:-3]:
+        old.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,282 @@
+"""Structured entities found by rules: ids, contacts, remedies, threats and ratings.
+
+Regular expressions and lexicons beat a statistical extractor on these (an order number
+or a phone number the model never saw is still found), and they are shared by the Rasa
+pipeline and the form validation, so "what counts as an order number" lives in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Entity = dict[str, Any]
+
+TICKET_RE = re.compile(r"(?<![A-Za-z0-9])[Cc][Pp]\s*-\s*(\d{8})\s*-\s*(\d{4})(?!\d)")
+EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+CN_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d[ -]?\d{4}[ -]?\d{4})(?!\d)")
+INTL_PHONE_RE = re.compile(r"(?<![A-Za-z0-9+])\+\d{1,3}(?:[ -]?\d){6,14}(?!\d)")
+ORDER_RE = re.compile(r"(?<![A-Za-z0-9@.])(?:#)?([A-Za-z0-9]{6,20})(?![A-Za-z0-9@])")
+_MONEY_PREFIX = re.compile(r"^(?:RMB|CNY|USD|EUR|GBP|HKD|JPY|AUD|CAD|SGD)\d", re.IGNORECASE)
+ORDER_CONTEXT = re.compile(
+    r"(订单|单号|编号|运单|快递单|order|ref|reference|#|no\.?|number)\s*[:：#]?\s*$", re.IGNORECASE
+)
+
+# Lexicons: value -> (Chinese regexes, English regexes). English ones are matched on word
+# boundaries and case-insensitively. Bare platform names (抖音, Facebook) are not threats:
+# customers buy on them too, so they count only with a "post it there" verb.
+Lexicon = dict[str, tuple[list[str], list[str]]]
+
+RESOLUTIONS: Lexicon = {
+    "refund": (
+        [
+            "退款",
+            "退钱",
+            "退费",
+            "把钱退",
+            "钱退",
+            "全额退",
+            "退回货款",
+            "退我",
+            "返还",
+            "原路退回",
+            "(?:要|想|申请|给我)退货",
+            "退货退款",
+        ],
+        [
+            "refund(?:ed)?",
+            "money back",
+            "reimburse(?:d|ment)?",
+            "my money",
+            "reverse[ds]?",
+            "reversal",
+            "return (?:it|them|this) for",
+        ],
+    ),
+    "replacement": (
+        [
+            "换货",
+            "换一个",
+            "换个新",
+            "换新",
+            "重新发",
+            "补发",
+            "再发一个",
+            "更换",
+            "换一[台件双部个]",
+            "换双",
+            "调换",
+            "重发",
+        ],
+        [
+            "replace(?:ment|d)?",
+            "exchange",
+            "new one",
+            "swap",
+            "resend",
+            "re-send",
+            "send (?:me )?another",
+            "reship",
+            "a new (?:unit|pair|one)",
+        ],
+    ),
+    "repair": (
+        ["维修", "修理", "修好", "修一下", "上门修", "返修", "修复", "检修"],
+        ["repair", "fix (?:it|this|them)", "get (?:it|this) fixed", "service (?:it|the unit)"],
+    ),
+    "compensation": (
+        [
+            "赔偿",
+            "补偿",
+            "赔钱",
+            "赔付",
+            "索赔",
+            "赔我",
+            "三倍",
+            "十倍",
+            "假一赔",
+            "代金券",
+            "优惠券",
+        ],
+        [
+            "compensat\\w*",
+            "voucher",
+            "credit",
+            "coupon",
+            "damages",
+            "goodwill",
+            "make (?:it|this) up",
+        ],
+    ),
+    "apology": (
+        ["道歉", "赔礼", "赔不是", "认错", "致歉"],
+        ["apolog\\w*", "say sorry", "an? sorry"],
+    ),
+    "explanation": (
+        ["解释", "说法", "交代", "讲清楚", "说清楚"],
+        ["explain\\w*", "explanation", "tell me why", "want to know why", "an answer"],
+    ),
+}
+_POST_ZH = "(?:发|挂|晒|曝光|放|传)(?:到|在|上)?[^，。！？,.!?]{0,4}"
+_POST_EN = "(?:post|share|put|tweet|expose|blast)\\w* (?:\\w+ ){0,4}(?:on|to|all over) "
+THREATS: Lexicon = {
+    "regulator": (
+        ["12315", "消协", "消费者协会", "市场监管", "市场监督", "工商", "监管部门", "监管局", "银保监",
+         "金融监管", "通信管理局", "工信部", "民航局", "物价局", "质监", "315", "食药监", "卫健委"],
+        ["regulators?", "consumer council", "consumer protection", "bbb",
+         "better business bureau", "ftc", "trading standards", "ombudsman", "cfpb", "fcc",
+         "accc", "attorney general", "health (?:department|inspector|authority)",
+         "department of health", "food safety (?:authority|agency)", "consumer affairs",
+         "data protection (?:authority|office|regulator)"],
+    ),
+    "media": (
+        ["曝光", "媒体", "记者", "电视台", "黑猫投诉", "发到网上", "网上发",
+         _POST_ZH + "(?:微博|抖音|小红书|快手|知乎|b站|B站|朋友圈|网上)"],
+        ["press", "media", "social media", "journalists?", "reporters?",
+         "(?:the|local|evening) news", "newspapers?", "go(?:es|ing)? viral",
+         _POST_EN + "(?:twitter|x|facebook|tiktok|reddit|instagram|youtube|online)"],
+    ),
+    "legal": (
+        ["律师", "起诉", "法院", "告你们", "打官司", "法律", "诉讼", "仲裁", "告到"],
+        ["lawyers?", "attorney", "sue", "suing", "court", "legal action", "lawsuit",
+         "small claims", "solicitor", "litigation"],
+    ),
+}  # fmt: skip
+_NEGATION = re.compile(
+    r"(不要|不想|不需要|不用|别|don'?t want|do not want|no need for|not (?:a|asking for))\s*\S{0,3}$",
+    re.IGNORECASE,
+)
+_ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
+_EN_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
+# Only explicit scores are rating entities ("4", "5 stars", "给3分", "五星", "I'd rate it a 1");
+# verdicts in words ("非常满意", "not solved") are read by the follow-up action instead.
+RATING_RE = re.compile(
+    r"(?<![\d.])([1-5])\s*(?:分(?![钟之])|颗星|星|stars?|/\s*5|out of 5)"
+    r"|(?:打|给|评)\s*([一二两三四五])\s*(?:分(?![钟之])|颗?星)|(?<![一二两三四五六七八九十])([一二两三四五])\s*颗?星"
+    r"|^\s*([1-5])\s*(?:[!.！。,，]|$)"
+    r"|(?:rate|give|score)(?: (?:it|you|this|the service|them))?(?: an?)?\s+([1-5])(?![\d.])"
+    r"|(?:i'?d|i would) say\s+([1-5])(?![\d.])"
+    r"|(?<![A-Za-z])(one|two|three|four|five) stars?",
+    re.IGNORECASE,
+)
+RATING_WORDS: list[tuple[str, list[str], list[str]]] = [
+    ("1", ["非常不满意", "很不满意", "极差", "太差了", "差评"], ["very (?:dis|un)satisfied", "terrible", "awful"]),
+    ("2", ["不满意", "不太满意", "不怎么满意", "没解决", "没有解决"],
+     ["(?:dis|un)satisfied", "not satisfied", "not (?:really )?solved", "not happy"]),
+    ("3", ["一般", "还行", "凑合"], ["okay", "so-so", "average", "meh"]),
+    ("4", ["满意", "挺好", "不错"], ["satisfied", "good", "pretty good"]),
+    ("5", ["非常满意", "很满意", "特别满意", "太棒了", "完美", "满分"],
+     ["very satisfied", "excellent", "perfect", "great", "amazing"]),
+]  # fmt: skip
+
+
+def _en(words: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(words) + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+_LEXICON_PATTERNS = {
+    name: [(value, [re.compile("|".join(zh)), _en(en)]) for value, (zh, en) in lex.items()]
+    for name, lex in (("desired_resolution", RESOLUTIONS), ("escalation_threat", THREATS))
+}
+_RATING_WORD_PATTERNS = [
+    (value, [re.compile("|".join(zh)), _en(en)]) for value, zh, en in RATING_WORDS
+]
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def _entity(name: str, value: str, start: int, end: int, text: str) -> Entity:
+    return {"entity": name, "value": value, "start": start, "end": end, "text": text[start:end]}
+
+
+def _lexicon_match(name: str, text: str) -> Entity | None:
+    """The first lexicon value mentioned without a negation in front of it."""
+    found: list[tuple[int, int, str]] = []
+    for value, patterns in _LEXICON_PATTERNS[name]:
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                if not _NEGATION.search(text[: match.start()]):
+                    found.append((match.start(), match.end(), value))
+    if not found:
+        return None
+    start, end, value = min(found)
+    return _entity(name, value, start, end, text)
+
+
+def extract_rating(text: str) -> Entity | None:
+    """An explicit 1–5 score: "4", "5 stars", "给3分", "五星", "I'd rate it a 1"."""
+    match = RATING_RE.search(text)
+    if not match:
+        return None
+    raw = next(group for group in match.groups() if group)
+    value = _ZH_DIGITS.get(raw) or _EN_DIGITS.get(raw.lower()) or raw
+    return _entity("rating", value, match.start(), match.end(), text)
+
+
+def rating_from_words(text: str) -> str | None:
+    """A score read from a short verdict ("非常满意" → 5, "not solved" → 2), longest phrase first."""
+    if len(text.strip()) > 30:
+        return None
+    best: tuple[int, str] | None = None
+    for value, patterns in _RATING_WORD_PATTERNS:
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                if best is None or m.end() - m.start() > best[0]:
+                    best = (m.end() - m.start(), value)
+    return best[1] if best else None
+
+
+def extract(text: str) -> list[Entity]:
+    """All structured entities in `text`, non-overlapping, in text order."""
+    if not text:
+        return []
+    entities: list[Entity] = []
+    taken: list[tuple[int, int]] = []
+
+    for m in TICKET_RE.finditer(text):
+        entities.append(
+            _entity("ticket_id", f"CP-{m.group(1)}-{m.group(2)}", m.start(), m.end(), text)
+        )
+        taken.append(m.span())
+    for m in EMAIL_RE.finditer(text):
+        if not _overlaps(m.span(), taken):
+            entities.append(_entity("email", m.group(0), m.start(), m.end(), text))
+            taken.append(m.span())
+    for m in list(INTL_PHONE_RE.finditer(text)) + list(CN_MOBILE_RE.finditer(text)):
+        if _overlaps(m.span(), taken) or ORDER_CONTEXT.search(
+            text[max(0, m.start() - 12) : m.start()]
+        ):
+            continue
+        value = re.sub(r"[ -]", "", m.group(0))
+        entities.append(_entity("phone", value, m.start(), m.end(), text))
+        taken.append(m.span())
+    for m in ORDER_RE.finditer(text):
+        token = m.group(1)
+        span = m.span(1)
+        if _overlaps(span, taken) or sum(ch.isdigit() for ch in token) < 4:
+            continue
+        if token.isalpha() or _MONEY_PREFIX.match(token):
+            continue
+        entities.append(_entity("order_id", token, span[0], span[1], text))
+        taken.append(span)
+    for name in ("desired_resolution", "escalation_threat"):
+        found = _lexicon_match(name, text)
+        if found is not None:
+            entities.append(found)
+    rating = extract_rating(text)
+    if rating is not None and not _overlaps((rating["start"], rating["end"]), taken):
+        entities.append(rating)
+    entities.sort(key=lambda e: e["start"])
+    return entities
+
+
+def first(text: str, name: str) -> str | None:
+    """The value of the first `name` entity in `text`, if any."""
+    for entity in extract(text):
+        if entity["entity"] == name:
+            return str(entity["value"])
+    return None

@@ -1,0 +1,33 @@
+"""Detects whether a customer writes Chinese or English."""
+
+from __future__ import annotations
+
+import re
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Words that say nothing about the language a customer prefers (ids, units, brands).
+_NEUTRAL = re.compile(r"\b(?:ok|okay|id|cp|jd|tb|app|vip|ps|pdf|wifi|usb|sms)\b", re.IGNORECASE)
+
+SUPPORTED = ("zh", "en")
+
+
+def detect_language(text: str, previous: str | None = None) -> str | None:
+    """'zh', 'en', or `previous` when the text carries no clear signal (numbers, emoji, 'ok').
+
+    Mixed messages ("快递delay了三天") count as Chinese as soon as they carry Chinese
+    characters: a Chinese speaker mixes in English words far more often than the reverse.
+    """
+    if not text:
+        return previous
+    cjk = len(_CJK.findall(text))
+    words = _LATIN_WORD.findall(_NEUTRAL.sub(" ", text))
+    if cjk >= 2 or (cjk == 1 and len(words) <= 1):
+        return "zh"
+    if cjk == 0 and words:
+        if previous == "zh" and len(words) == 1 and len(words[0]) <= 3:
+            return previous  # "ok", "yes" from a Chinese speaker
+        return "en"
+    if cjk == 1 and len(words) >= 2:
+        return "en" if previous != "zh" else "zh"
+    return previous

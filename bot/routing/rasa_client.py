@@ -1,0 +1,68 @@
+"""HTTP client for the Rasa server's REST channel and API."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+class RasaClient:
+    """Talks to one or several Rasa replicas; a conversation always goes to the same one."""
+
+    def __init__(self, urls: list[str], token: str | None, timeout: float) -> None:
+        if not urls:
+            raise ValueError("at least one Rasa URL is needed")
+        self.urls = urls
+        self.token = token
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    def url_for(self, conversation_key: str) -> str:
+        digest = hashlib.sha1(conversation_key.encode("utf-8")).digest()
+        return self.urls[int.from_bytes(digest[:4], "big") % len(self.urls)]
+
+    async def send(
+        self, conversation_key: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Sends one customer message, returns the bot's replies (REST channel format)."""
+        url = f"{self.url_for(conversation_key)}/webhooks/rest/webhook"
+        body = {"sender": conversation_key, "message": text, "metadata": metadata}
+        try:
+            response = await self._http.post(url, json=body)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        try:
+            replies = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered with invalid JSON") from exc
+        if not isinstance(replies, list):
+            raise RasaUnavailable("Rasa answered with something other than a list")
+        return [r for r in replies if isinstance(r, dict)]
+
+    async def status(self) -> dict[str, Any]:
+        """Health of every replica: {"ok": bool, "replicas": {url: state}}."""
+        replicas: dict[str, str] = {}
+        for url in self.urls:
+            params = {"token": self.token} if self.token else {}
+            try:
+                response = await self._http.get(f"{url}/status", params=params, timeout=3.0)
+                if response.status_code == 200:
+                    replicas[url] = "ok"
+                else:
+                    replicas[url] = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                replicas[url] = type(exc).__name__
+        return {"ok": all(state == "ok" for state in replicas.values()), "replicas": replicas}
+
+    async def close(self) -> None:
+        await self._http.aclose()

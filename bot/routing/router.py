@@ -1,0 +1,160 @@
+"""The one path every customer message takes: store → bot or agent → store replies."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, utcnow
+from bot.conversations.store import add_message, get_or_create_conversation
+from bot.db import transaction
+from bot.nlu.language import detect_language
+from bot.routing.rasa_client import RasaClient, RasaUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Button payloads the customer may send through ("/affirm", '/inform{"desired_resolution": ...}').
+_PAYLOAD = re.compile(r"^/([a-z_]{2,40})(\{.{0,200}\})?$", re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+APOLOGY = {
+    "zh": "抱歉，系统暂时繁忙，您的消息已完整保存，专员会尽快联系您，无需重复发送。",
+    "en": "Sorry, our assistant is busy right now. Your message is saved and a specialist "
+    "will get back to you; there is no need to send it again.",
+}
+EMPTY = {
+    "zh": "请输入文字告诉我您遇到的问题。",
+    "en": "Please type a message telling me what happened.",
+}
+TRUNCATED = {
+    "zh": "您的消息较长，我先按前 {n} 个字处理，全文已保存。",
+    "en": "Your message was long: I've read the first {n} characters, and the full text is saved.",
+}
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict[str, Any]] = field(default_factory=list)
+    author: str = "bot"
+
+    def as_rest(self, recipient_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"recipient_id": recipient_id, "text": self.text}
+        if self.buttons:
+            out["buttons"] = self.buttons
+        return out
+
+
+def clean_text(raw: str) -> str:
+    """Printable text: control characters out, Unicode normalised, ends trimmed."""
+    return unicodedata.normalize("NFC", _CONTROL.sub(" ", raw)).strip()
+
+
+def safe_for_rasa(text: str, allowed_intents: frozenset[str]) -> str:
+    """Lets known button payloads through; any other leading slash is neutralised.
+
+    Rasa reads "/intent{...}" as a command, so a customer could otherwise force intents
+    or slot values by typing them.
+    """
+    if not text.startswith("/"):
+        return text
+    match = _PAYLOAD.match(text)
+    if match and match.group(1) in allowed_intents:
+        if match.group(2) is None:
+            return text
+        try:
+            entities = json.loads(match.group(2))
+        except ValueError:
+            entities = None
+        if isinstance(entities, dict) and set(entities) <= {"desired_resolution", "rating"}:
+            return text
+    return "\uff0f" + text[1:]  # a full-width slash: read as text, never as a command
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        rasa: RasaClient,
+        allowed_intents: frozenset[str],
+        max_chars: int,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.rasa = rasa
+        self.allowed_intents = allowed_intents
+        self.max_chars = max_chars
+        self.clock = clock
+
+    def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[str, str]:
+        """Commits the customer's message; returns (conversation owner, language)."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            conv = get_or_create_conversation(
+                session, channel=channel, sender_id=sender_id, now=now
+            )
+            conv.language = detect_language(text, conv.language) or conv.language
+            add_message(
+                session, conversation=conv, direction="in", author="customer", text=text, now=now
+            )
+            return conv.owner, conv.language or "en"
+
+    def _store_replies(self, channel: str, sender_id: str, replies: list[Reply]) -> None:
+        if not replies:
+            return
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            conv = get_or_create_conversation(
+                session, channel=channel, sender_id=sender_id, now=now
+            )
+            for reply in replies:
+                add_message(
+                    session,
+                    conversation=conv,
+                    direction="out",
+                    author=reply.author,
+                    text=reply.text,
+                    buttons=reply.buttons,
+                    now=now,
+                )
+
+    async def handle(self, channel: str, sender_id: str, raw_text: str) -> list[Reply]:
+        """Stores the message, gets the answer, stores the answer, returns it."""
+        text = clean_text(raw_text)
+        if not text:
+            lang = detect_language(raw_text) or "en"
+            return [Reply(EMPTY[lang], author="system")]
+        owner, lang = await anyio.to_thread.run_sync(self._store_inbound, channel, sender_id, text)
+        if owner != "bot":
+            return []  # an agent owns the conversation: the message waits for them
+        replies: list[Reply] = []
+        for_bot = text
+        if len(text) > self.max_chars:
+            for_bot = text[: self.max_chars]
+            replies.append(Reply(TRUNCATED[lang].format(n=self.max_chars), author="system"))
+        key = f"{channel}:{sender_id}"
+        try:
+            answers = await self.rasa.send(
+                key,
+                safe_for_rasa(for_bot, self.allowed_intents),
+                {"channel": channel, "sender_id": sender_id},
+            )
+        except RasaUnavailable as exc:
+            logger.warning("Rasa unavailable for %s: %s", key, exc)
+            replies.append(Reply(APOLOGY[lang], author="system"))
+        else:
+            replies.extend(
+                Reply(str(a.get("text") or ""), list(a.get("buttons") or []))
+                for a in answers
+                if a.get("text") or a.get("buttons")
+            )
+        await anyio.to_thread.run_sync(self._store_replies, channel, sender_id, replies)
+        return replies

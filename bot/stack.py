@@ -1,0 +1,190 @@
+"""Starts and stops the three processes: Rasa server, action server, gateway.
+
+Used by `complaintbot run` and by the integration tests (one stack per test session).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from bot.config import Settings, child_environment
+from bot.model import rasa_environment
+
+
+class StackError(RuntimeError):
+    """A process failed to start or died; the message includes the end of its log."""
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    health_url: str
+    log_path: Path
+    timeout: float
+    process: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    def start(self, cwd: Path) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=cwd,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            # Own process group: Ctrl-C reaches only us, and we stop children in order.
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_healthy(self, should_stop: Callable[[], bool] = lambda: False) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if should_stop():
+                raise StackError("interrupted")
+            if not self.alive():
+                raise StackError(f"{self.name} exited during start-up:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.health_url, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1.0)
+        raise StackError(f"{self.name} not healthy after {self.timeout:.0f}s:\n{self.log_tail()}")
+
+    def stop(self, grace: float = 15.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class Stack:
+    """Rasa + actions + gateway for one set of settings and one model."""
+
+    def __init__(self, settings: Settings, model: Path, root: Path) -> None:
+        self.settings = settings
+        self.root = root
+        token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
+        logs = settings.var_dir / "logs"
+        base_env = {**os.environ, **child_environment(settings)}
+        rasa_env = {
+            **rasa_environment(root),
+            **child_environment(settings),
+            "COMPLAINTBOT_RASA_TRACKER_DB": str(settings.var_dir / "rasa_tracker.db"),
+        }
+        python = sys.executable
+        self.services = [
+            Service(
+                name="action server",
+                command=[
+                    python,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "-p",
+                    str(settings.actions_port),
+                ],  # fmt: skip
+                env={**base_env, "SANIC_HOST": "127.0.0.1"},
+                health_url=f"http://127.0.0.1:{settings.actions_port}/health",
+                log_path=logs / "actions.log",
+                timeout=90,
+            ),
+            Service(
+                name="Rasa server",
+                command=[
+                    str(root / ".venv-rasa" / "bin" / "rasa"),
+                    "run",
+                    "--enable-api",
+                    "--auth-token",
+                    token,
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.rasa_port),
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],  # fmt: skip
+                env=rasa_env,
+                health_url=f"http://127.0.0.1:{settings.rasa_port}/status?token={token}",
+                log_path=logs / "rasa.log",
+                timeout=300,
+            ),
+            Service(
+                name="gateway",
+                command=[
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "bot.web.app:app_from_environment",
+                    "--host",
+                    settings.host,
+                    "--port",
+                    str(settings.port),
+                    "--no-access-log",
+                ],  # fmt: skip
+                env=base_env,
+                health_url=f"http://127.0.0.1:{settings.port}/healthz",
+                log_path=logs / "gateway.log",
+                timeout=60,
+            ),
+        ]
+
+    def start(
+        self, say: Callable[[str], None] = print, should_stop: Callable[[], bool] = lambda: False
+    ) -> None:
+        try:
+            for service in self.services:
+                service.start(self.root)
+            for service in self.services:
+                started = time.monotonic()
+                say(f"waiting for the {service.name} ...")
+                service.wait_healthy(should_stop)
+                say(f"{service.name} healthy after {time.monotonic() - started:.0f}s")
+        except BaseException:
+            self.stop()
+            raise
+
+    def dead(self) -> list[Service]:
+        return [s for s in self.services if not s.alive()]
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()

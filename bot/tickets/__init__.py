@@ -1,0 +1,1 @@
+"""Tickets: the durable record of a complaint (models, numbering, SLA, rules, service)."""

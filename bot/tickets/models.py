@@ -1,0 +1,100 @@
+"""Ticket tables. JSON field names of the public record are fixed by DESIGN §6."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db import Base, UTCDateTime
+
+STATUSES = ("open", "escalated", "in_progress", "resolved", "closed", "reopened", "withdrawn")
+SEVERITIES = ("general", "major", "urgent")
+MOTIVES = ("suggestion", "venting", "resolution", "compensation")
+CATEGORIES = (
+    "product_quality",
+    "service_attitude",
+    "delivery",
+    "billing",
+    "after_sales",
+    "safety",
+    "privacy",
+    "suggestion",
+    "other",
+)
+CHANNELS = ("telegram", "webchat", "rest")
+EMOTION_LEVELS = ("calm", "upset", "angry", "furious")
+VALIDITIES = ("valid", "invalid", "malicious")
+
+
+class TicketCounter(Base):
+    """Last ticket sequence number handed out per UTC day (CP-YYYYMMDD-NNNN)."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_sender", "channel", "sender_id", "created_at"),
+        Index("ix_tickets_status_severity", "status", "severity"),
+        Index("ix_tickets_created_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    severity: Mapped[str] = mapped_column(String(16), default="general")
+    motive: Mapped[str | None] = mapped_column(String(16))
+    emotion_peak: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    product: Mapped[str | None] = mapped_column(String(200))
+    desired_resolution: Mapped[str | None] = mapped_column(String(32))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    channel: Mapped[str] = mapped_column(String(16))
+    sender_id: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    assigned_agent: Mapped[str | None] = mapped_column(String(100))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    csat: Mapped[int | None] = mapped_column(Integer)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    validity: Mapped[str | None] = mapped_column(String(16))
+    remedy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    escalation_threat: Mapped[str | None] = mapped_column(String(16))
+
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket",
+        order_by="TicketEvent.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class TicketEvent(Base):
+    """Audit trail: who did what to a ticket, and when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")

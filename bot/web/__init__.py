@@ -1,0 +1,1 @@
+"""The gateway's HTTP surface: app factory, API, pages."""

@@ -1,0 +1,91 @@
+"""The gateway application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from bot.channels import rest
+from bot.config import Settings, ensure_secrets, load_settings
+from bot.db import make_engine, make_session_factory, upgrade
+from bot.paths import PROJECT_ROOT
+from bot.privacy import configure_logging
+from bot.routing.rasa_client import RasaClient
+from bot.routing.router import Router
+from bot.web import api_tickets, health
+
+logger = logging.getLogger(__name__)
+
+
+def domain_intents() -> frozenset[str]:
+    """Intent names a button payload may carry (read from domain.yml)."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return frozenset(str(name) for name in domain.get("intents", []))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Builds the gateway; engines and clients are created at start-up, not at import."""
+    settings, _sources = ensure_secrets(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.sessions = make_session_factory(engine)
+        app.state.http = httpx.AsyncClient()
+        app.state.rasa = RasaClient(
+            settings.rasa_urls,
+            settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            settings.rasa_timeout,
+        )
+        app.state.router = Router(
+            sessions=app.state.sessions,
+            rasa=app.state.rasa,
+            allowed_intents=domain_intents(),
+            max_chars=settings.max_message_chars,
+        )
+        logger.info("gateway ready on %s:%s", settings.host, settings.port)
+        try:
+            yield
+        finally:
+            await app.state.rasa.close()
+            await app.state.http.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="complaintbot gateway",
+        version="0.1.0",
+        description="Channels, tickets and health of the complaint-intake assistant.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"][1:]) or "body", "problem": err["msg"]}
+            for err in exc.errors()
+        ]
+        return JSONResponse(
+            status_code=422, content={"detail": "invalid request", "errors": problems}
+        )
+
+    app.include_router(rest.router)
+    app.include_router(api_tickets.router)
+    app.include_router(health.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory entry point: `uvicorn --factory bot.web.app:app_from_environment`."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

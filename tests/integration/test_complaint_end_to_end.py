@@ -1,0 +1,185 @@
+"""A Chinese and an English complaint taken end to end through the real stack."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+TICKET_ID = re.compile(r"CP-\d{8}-\d{4}")
+
+
+class Conversation:
+    def __init__(self, client, sender: str) -> None:
+        self.client = client
+        self.sender = sender
+
+    def say(self, message: str) -> list[dict]:
+        response = self.client.post(
+            "/webhooks/rest/webhook", json={"sender": self.sender, "message": message}
+        )
+        assert response.status_code == 200, response.text
+        replies = response.json()
+        assert all(r["recipient_id"] == self.sender for r in replies)
+        return replies
+
+    @staticmethod
+    def text(replies: list[dict]) -> str:
+        return "\n".join(r.get("text", "") for r in replies)
+
+    @staticmethod
+    def payloads(replies: list[dict]) -> list[str]:
+        return [b["payload"] for r in replies for b in r.get("buttons", [])]
+
+
+def _tickets(stack, client, sender: str) -> dict:
+    response = client.get("/api/tickets", params={"sender_id": sender}, headers=stack.api_headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_chinese_product_quality_complaint(stack):
+    sender = f"zh-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        assert re.search(r"[\u4e00-\u9fff]", chat.text(chat.say("你好")))
+
+        # The first message already says what happened: the bot goes on to the order number.
+        replies = chat.say("我买的电饭煲用了三天就坏了，完全不能加热，太让人失望了")
+        assert "订单号" in chat.text(replies)
+
+        replies = chat.say("订单号是 JD0098812")
+        assert "/inform" in " ".join(chat.payloads(replies))  # resolution buttons
+
+        replies = chat.say("我要退款")
+        assert "手机号" in chat.text(replies)
+
+        replies = chat.say("13812345678")
+        summary = chat.text(replies)
+        assert "JD0098812" in summary and "退款" in summary
+        assert "/affirm" in chat.payloads(replies)
+
+        replies = chat.say("/affirm")
+        ack = chat.text(replies)
+        ticket_ids = TICKET_ID.findall(ack)
+        assert len(ticket_ids) == 1, ack
+        assert "JD0098812" in ack  # F: the facts restated
+        assert "前联系您" in ack  # P: who and by when
+
+        listing = _tickets(stack, client, sender)
+    assert listing["total"] == 1
+    ticket = listing["items"][0]
+    assert ticket["id"] == ticket_ids[0]
+    assert ticket["category"] == "product_quality"
+    assert ticket["order_id"] == "JD0098812"
+    assert ticket["desired_resolution"] == "refund"
+    assert ticket["language"] == "zh"
+    assert ticket["channel"] == "rest"
+    assert ticket["sender_id"] == sender
+    assert ticket["contact_phone"] == "13812345678"
+    assert ticket["status"] == "open"
+    assert ticket["motive"] == "compensation"
+    assert "电饭煲" in ticket["description"]
+
+
+def test_english_complaint_with_category_buttons_and_no_order(stack):
+    sender = f"en-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        assert "complaint" in chat.text(chat.say("hi there")).lower()
+
+        replies = chat.say("I want to make a complaint")
+        assert "/complain_delivery" in chat.payloads(replies)
+
+        replies = chat.say("/complain_delivery")
+        assert "what happened" in chat.text(replies).lower()
+
+        replies = chat.say("The parcel was due last Monday and it still hasn't arrived")
+        assert "order" in chat.text(replies).lower()
+
+        replies = chat.say("no order number")
+        assert any("compensation" in p for p in chat.payloads(replies))
+
+        replies = chat.say('/inform{"desired_resolution": "compensation"}')
+        assert "e-mail" in chat.text(replies).lower()
+
+        replies = chat.say("you can reach me at li.wei@example.com")
+        assert "compensation" in chat.text(replies).lower()
+
+        replies = chat.say("/affirm")
+        ack = chat.text(replies)
+        assert len(TICKET_ID.findall(ack)) == 1, ack
+        assert "by" in ack
+
+        ticket = _tickets(stack, client, sender)["items"][0]
+        detail = client.get(f"/api/tickets/{ticket['id'].lower()}", headers=stack.api_headers)
+    assert detail.status_code == 200
+    assert detail.json()["id"] == ticket["id"]
+    assert ticket["category"] == "delivery"
+    assert ticket["order_id"] is None
+    assert ticket["desired_resolution"] == "compensation"
+    assert ticket["language"] == "en"
+    assert ticket["contact_email"] == "li.wei@example.com"
+    assert ticket["first_response_due"] > ticket["created_at"]
+
+
+def test_every_message_and_reply_is_stored(stack):
+    sender = f"store-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        replies = chat.say("hello")
+    db_path = stack.settings.database_url.split("///", 1)[1]
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "SELECT m.direction, m.text FROM messages m JOIN conversations c "
+            "ON c.id = m.conversation_id WHERE c.sender_id = ? ORDER BY m.id",
+            (sender,),
+        ).fetchall()
+    assert rows[0] == ("in", "hello")
+    assert [text for direction, text in rows[1:]] == [r["text"] for r in replies]
+    assert all(direction == "out" for direction, _ in rows[1:])
+
+
+def test_health_reports_every_component(stack):
+    with stack.client() as client:
+        health = client.get("/healthz").json()
+    assert health["status"] == "ok", health
+    for part in ("rasa", "actions", "database", "queue"):
+        assert health[part]["ok"] is True, (part, health)
+
+
+def test_ticket_api_requires_the_token(stack):
+    with stack.client() as client:
+        assert client.get("/api/tickets").status_code == 401
+        wrong = client.get("/api/tickets", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        missing = client.get("/api/tickets/CP-20200101-0001", headers=stack.api_headers)
+        assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"sender": "x"},
+        {"message": "hi"},
+        {"sender": 5, "message": ["a"]},
+        {"sender": "", "message": "hi"},
+    ],
+)
+def test_malformed_webhook_bodies_get_a_clear_4xx(stack, body):
+    with stack.client() as client:
+        response = client.post("/webhooks/rest/webhook", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == "invalid request"
+
+
+def test_empty_and_emoji_only_messages_get_a_polite_answer(stack):
+    with stack.client() as client:
+        chat = Conversation(client, f"odd-{uuid.uuid4().hex[:8]}")
+        assert chat.text(chat.say("   ")).strip()
+        assert chat.text(chat.say("😡😡😡")).strip()

@@ -1,0 +1,76 @@
+"""The router stores before it answers, and apologises when Rasa cannot be reached."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from bot.conversations.store import transcript
+from bot.routing.rasa_client import RasaClient
+from bot.routing.router import Router, clean_text, safe_for_rasa
+
+INTENTS = frozenset({"affirm", "deny", "inform", "complain_delivery"})
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once the socket closes
+
+
+@pytest.fixture
+def router(sessions):
+    rasa = RasaClient([f"http://127.0.0.1:{_closed_port()}"], token=None, timeout=2.0)
+    return Router(sessions=sessions, rasa=rasa, allowed_intents=INTENTS, max_chars=200)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/affirm", "/affirm"),
+        ('/inform{"desired_resolution": "refund"}', '/inform{"desired_resolution": "refund"}'),
+        ("/restart", "\uff0frestart"),  # not a button of ours: plain text
+        ('/inform{"order_id": "X"}', '\uff0finform{"order_id": "X"}'),  # only known slots
+        ("/inform{not json}", "\uff0finform{not json}"),
+        ("my parcel is late", "my parcel is late"),
+        ("/", "\uff0f"),
+    ],
+)
+def test_only_known_button_payloads_reach_rasa_as_commands(text, expected):
+    assert safe_for_rasa(text, INTENTS) == expected
+
+
+def test_clean_text_drops_control_characters():
+    assert clean_text("  hi\x00 there\x07\n") == "hi  there"
+
+
+async def test_rasa_down_apologises_in_chinese_and_keeps_the_message(router, sessions):
+    replies = await router.handle("rest", "cust-zh", "快递丢了，订单 JD0098812，怎么办")
+    assert len(replies) == 1
+    assert "已完整保存" in replies[0].text
+    with sessions() as session:
+        stored = transcript(session, channel="rest", sender_id="cust-zh")
+    assert [(m.direction, m.author) for m in stored] == [("in", "customer"), ("out", "system")]
+    assert stored[0].text == "快递丢了，订单 JD0098812，怎么办"
+
+
+async def test_rasa_down_apologises_in_english(router):
+    replies = await router.handle("rest", "cust-en", "my parcel never arrived")
+    assert "saved" in replies[0].text
+
+
+async def test_long_message_is_stored_whole_and_the_customer_told(router, sessions):
+    long_text = "The blender broke. " * 40  # 760 characters, the cap is 200
+    replies = await router.handle("rest", "cust-long", long_text)
+    assert "first 200 characters" in replies[0].text
+    with sessions() as session:
+        stored = transcript(session, channel="rest", sender_id="cust-long")
+    assert stored[0].text == long_text.strip()
+
+
+async def test_empty_message_is_answered_and_not_sent_on(router, sessions):
+    replies = await router.handle("rest", "cust-empty", " \n\t ")
+    assert replies and replies[0].text
+    with sessions() as session:
+        assert transcript(session, channel="rest", sender_id="cust-empty") == []
