@@ -66,8 +66,10 @@ def format_deadline(moment: datetime, zone: ZoneInfo, lang: str | None) -> str:
     """A deadline in the policy's time zone, with the offset spelled out."""
     local = moment.astimezone(zone)
     offset = local.utcoffset()
-    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    tz = "UTC" if hours == 0 else f"UTC{hours:+d}"
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    tz = "UTC" if minutes == 0 else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
     if lang == "zh":
         label = "北京时间" if zone.key in ("Asia/Shanghai", "Asia/Chongqing") else tz
         return f"{local.month}月{local.day}日 {local:%H:%M}（{label}）"

@@ -35,9 +35,12 @@ def fingerprint(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "complaintbot"
+
+
 def cache_dir() -> Path:
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "complaintbot"
-    return Path(os.environ.get("COMPLAINTBOT_MODEL_CACHE", default / "models"))
+    return Path(os.environ.get("COMPLAINTBOT_MODEL_CACHE", _cache_root() / "models"))
 
 
 def model_file(root: Path) -> Path:
@@ -53,6 +56,9 @@ def rasa_environment(root: Path) -> dict[str, str]:
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONWARNINGS="ignore",
     )
+    # Rasa's per-component training cache, shared by every checkout on this machine: a
+    # change to the responses does not retrain DIET in a fresh clone either.
+    env.setdefault("RASA_CACHE_DIRECTORY", str(_cache_root() / "rasa-cache"))
     return env
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-# CN mobile numbers and international numbers written with a leading +.
-PHONE_RE = re.compile(r"(?<!\d)(?:\+\d[\d \-]{6,16}\d|1[3-9]\d{9})(?!\d)")
+from bot.nlu.entities import CN_MOBILE_RE, INTL_PHONE_RE
+
+# Masked as the NLU finds them: a number the bot understands is a number the logs hide.
+_PHONE_RE = re.compile(f"{INTL_PHONE_RE.pattern}|{CN_MOBILE_RE.pattern}")
+# Wider than the NLU's e-mail pattern on purpose: when in doubt, mask.
+_EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
 def _mask_email(match: re.Match[str]) -> str:
@@ -25,7 +28,7 @@ def mask_pii(text: str) -> str:
     """Replaces e-mail addresses and phone numbers in `text` by masked forms."""
     if not text:
         return text
-    return PHONE_RE.sub(_mask_phone, EMAIL_RE.sub(_mask_email, text))
+    return _PHONE_RE.sub(_mask_phone, _EMAIL_RE.sub(_mask_email, text))
 
 
 class PiiMaskingFilter(logging.Filter):

@@ -69,3 +69,26 @@ def engine(db_url) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+@pytest.fixture
+def time_limit():
+    """A guard against pathological slowness (runaway regexes), not a speed target:
+    `with time_limit(10): ...` fails the test if the block runs longer."""
+    import signal
+    from contextlib import contextmanager
+
+    @contextmanager
+    def limit(seconds: float) -> Iterator[None]:
+        def expired(signum: int, frame: object) -> None:
+            raise TimeoutError(f"took longer than {seconds}s")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit

@@ -24,7 +24,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "失望",
             "不满",
             "郁闷",
-            "烦",
+            "(?<!麻)烦",
             "无语",
             "糟心",
             "着急",
@@ -183,13 +183,13 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "tmd",
             "TMD",
             "nmd",
-            "操",
+            "操(?![作心场练控纵持办])",
             "艹",
             "草泥马",
             "卧槽",
             "我靠",
             "去死",
-            "滚",
+            "滚(?![筒动轮烫水珠])",
             "畜生",
             "王八蛋",
             "黑心",
@@ -201,7 +201,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "受够了",
             "等着瞧",
             "走着瞧",
-            "没完",
+            "没完(?![成善整全])",
             "拼了",
             "欺人太甚",
         ],
@@ -217,7 +217,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "assholes?",
             "goddamn",
             "enough is enough",
-            "had it",
+            "(?:i've|i have|i'm|i am) had it",
+            "had it with",
             "last straw",
             "sick and tired",
             "beyond (?:angry|furious|a joke)",
@@ -282,43 +283,44 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "dispute with my bank",
         ],
     ),
+    # Having to complain again is one of the strongest anger signals in complaint handling.
     "repetition": (
-        0.35,
+        0.5,
         [
-            "第二次",
-            "第三次",
-            "第四次",
-            "第五次",
-            "第N次",
+            "第[二三四五六七八九十N几]次",
+            "[两三四五六七八九十几多]次(?:了|都|打|找|联系|投诉|反映|催|电话)",
+            "打了[两三四五六七八九十几多]+[次个通]",
             "又一次",
             "再一次",
             "多次",
             "好几次",
             "无数次",
             "每次都",
-            "一直",
             "反复",
             "三番五次",
             "屡次",
-            "还是没",
             "到现在还",
             "都几天了",
-            "等了",
+            "说了多少遍",
         ],
         [
-            "again",
-            "(?:second|third|fourth|fifth|\\d+(?:st|nd|rd|th)) time",
+            "(?:second|third|fourth|fifth|\\d{1,3}(?:st|nd|rd|th)) time",
             "every (?:single )?time",
-            "keep(?:s)? (?:happening|breaking|failing)",
+            "keeps? (?:happening|breaking|failing)",
             "over and over",
             "repeatedly",
-            "still",
             "multiple times",
             "several times",
             "times now",
-            "for (?:days|weeks|months)",
-            "(?:three|four|five|\\d+) (?:calls|emails|times)",
+            "(?:three|four|five|\\d{1,3}) (?:calls|emails|times)",
+            "yet again",
+            "how many times",
         ],
+    ),
+    "waiting": (
+        0.2,
+        ["一直", "还是", "还没", "等了", "迟迟", "又"],
+        ["again", "still", "for (?:days|weeks|months)", "waiting"],
     ),
     "neglect": (
         0.35,
@@ -408,7 +410,12 @@ def _english_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z])(?:" + "|".join(words) + r")(?![A-Za-z])", re.IGNORECASE)
 
 
-_COMPILED = {name: (weight, zh, _english_pattern(en)) for name, (weight, zh, en) in CUES.items()}
+_COMPILED = {
+    name: (weight, re.compile("|".join(zh)), _english_pattern(en))
+    for name, (weight, zh, en) in CUES.items()
+}
+# Long texts are scored on their opening: enough to read the mood, bounded in time.
+MAX_CHARS = 4000
 _POLITE_EN = _english_pattern(POLITE[1])
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _ELONGATED = re.compile(r"([A-Za-z])\1{3,}|(啊|啊啊|哈){3,}")
@@ -462,10 +469,11 @@ def analyse(text: str) -> Emotion:
     """Scores one message."""
     if not text or not text.strip():
         return Emotion("calm", 0.0, ())
+    text = text[:MAX_CHARS]
     score = 0.0
     cues: list[str] = []
     for name, (weight, zh_words, en_re) in _COMPILED.items():
-        hits = sum(1 for word in zh_words if word in text) + len(en_re.findall(text))
+        hits = len(zh_words.findall(text)) + len(en_re.findall(text))
         if hits:
             # A second cue of the same kind counts half; more adds nothing.
             score += weight * (1.0 if hits == 1 else 1.5)

@@ -12,7 +12,7 @@ from typing import Any
 
 Entity = dict[str, Any]
 
-TICKET_RE = re.compile(r"(?<![A-Za-z0-9])[Cc][Pp]\s*-\s*(\d{8})\s*-\s*(\d{4})(?!\d)")
+TICKET_RE = re.compile(r"(?<![A-Za-z0-9])[Cc][Pp]\s*-\s*(\d{8})\s*-\s*(\d{4,6})(?!\d)")
 EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
@@ -20,8 +20,10 @@ CN_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d[ -]?\d{4}[ -]?\d{4})
 INTL_PHONE_RE = re.compile(r"(?<![A-Za-z0-9+])\+\d{1,3}(?:[ -]?\d){6,14}(?!\d)")
 ORDER_RE = re.compile(r"(?<![A-Za-z0-9@.])(?:#)?([A-Za-z0-9]{6,20})(?![A-Za-z0-9@])")
 _MONEY_PREFIX = re.compile(r"^(?:RMB|CNY|USD|EUR|GBP|HKD|JPY|AUD|CAD|SGD)\d", re.IGNORECASE)
+# A number right after these words is an order number even if it looks like a phone number.
 ORDER_CONTEXT = re.compile(
-    r"(订单|单号|编号|运单|快递单|order|ref|reference|#|no\.?|number)\s*[:：#]?\s*$", re.IGNORECASE
+    r"(订单|单号|运单|快递单|order|ref|reference|tracking)\s*(?:no\.?|number|#|号|编号)?\s*(?:是|为)?\s*[:：#]?\s*$",
+    re.IGNORECASE,
 )
 
 # Lexicons: value -> (Chinese regexes, English regexes). English ones are matched on word
@@ -84,7 +86,12 @@ RESOLUTIONS: Lexicon = {
     ),
     "repair": (
         ["维修", "修理", "修好", "修一下", "上门修", "返修", "修复", "检修"],
-        ["repair", "fix (?:it|this|them)", "get (?:it|this) fixed", "service (?:it|the unit)"],
+        [
+            "repair(?:ed)?",
+            "fix (?:it|this|them)",
+            "get (?:it|this) fixed",
+            "service (?:it|the unit)",
+        ],
     ),
     "compensation": (
         [
@@ -103,7 +110,7 @@ RESOLUTIONS: Lexicon = {
         [
             "compensat\\w*",
             "voucher",
-            "credit",
+            "credit(?! ?card)",
             "coupon",
             "damages",
             "goodwill",
@@ -123,8 +130,8 @@ _POST_ZH = "(?:发|挂|晒|曝光|放|传)(?:到|在|上)?[^，。！？,.!?]{0,
 _POST_EN = "(?:post|share|put|tweet|expose|blast)\\w* (?:\\w+ ){0,4}(?:on|to|all over) "
 THREATS: Lexicon = {
     "regulator": (
-        ["12315", "消协", "消费者协会", "市场监管", "市场监督", "工商", "监管部门", "监管局", "银保监",
-         "金融监管", "通信管理局", "工信部", "民航局", "物价局", "质监", "315", "食药监", "卫健委"],
+        [r"(?<!\d)12315(?!\d)", "消协", "消费者协会", "市场监管", "市场监督", "工商(?!银行)", "监管部门", "监管局", "银保监",
+         "金融监管", "通信管理局", "工信部", "民航局", "物价局", "质监", r"(?<!\d)315(?!\d)", "食药监", "卫健委"],
         ["regulators?", "consumer council", "consumer protection", "bbb",
          "better business bureau", "ftc", "trading standards", "ombudsman", "cfpb", "fcc",
          "accc", "attorney general", "health (?:department|inspector|authority)",
@@ -134,27 +141,34 @@ THREATS: Lexicon = {
     "media": (
         ["曝光", "媒体", "记者", "电视台", "黑猫投诉", "发到网上", "网上发",
          _POST_ZH + "(?:微博|抖音|小红书|快手|知乎|b站|B站|朋友圈|网上)"],
-        ["press", "media", "social media", "journalists?", "reporters?",
+        ["(?:the|to the) press", "media", "social media", "journalists?", "reporters?",
          "(?:the|local|evening) news", "newspapers?", "go(?:es|ing)? viral",
          _POST_EN + "(?:twitter|x|facebook|tiktok|reddit|instagram|youtube|online)"],
     ),
     "legal": (
         ["律师", "起诉", "法院", "告你们", "打官司", "法律", "诉讼", "仲裁", "告到"],
-        ["lawyers?", "attorney", "sue", "suing", "court", "legal action", "lawsuit",
+        ["lawyers?", "attorney", "sue", "suing", "(?:in|to|see you in) court", "court case", "legal action", "lawsuit",
          "small claims", "solicitor", "litigation"],
     ),
 }  # fmt: skip
+# A remedy named right after these is one the customer does NOT want.
 _NEGATION = re.compile(
-    r"(不要|不想|不需要|不用|别|don'?t want|do not want|no need for|not (?:a|asking for))\s*\S{0,3}$",
+    r"(?:不要|不想|不需要|不用|别|无需)[^，。,.!！?？;；\s]{0,3}$"
+    r"|(?:don'?t|do not|doesn'?t|never) (?:want|need)(?: \w+){0,2}\s*$"
+    r"|no need for(?: \w+){0,2}\s*$|not (?:asking for|looking for|interested in)(?: \w+){0,2}\s*$",
     re.IGNORECASE,
 )
+_NEGATION_WINDOW = 24
 _ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _EN_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 # Only explicit scores are rating entities ("4", "5 stars", "给3分", "五星", "I'd rate it a 1");
 # verdicts in words ("非常满意", "not solved") are read by the follow-up action instead.
 RATING_RE = re.compile(
-    r"(?<![\d.])([1-5])\s*(?:分(?![钟之])|颗星|星|stars?|/\s*5|out of 5)"
-    r"|(?:打|给|评)\s*([一二两三四五])\s*(?:分(?![钟之])|颗?星)|(?<![一二两三四五六七八九十])([一二两三四五])\s*颗?星"
+    r"(?<![\d.])([1-5])\s*(?:分(?![钟之])|颗星|星(?!期)|stars?|out of 5)"
+    r"|^\s*([1-5])\s*/\s*5\s*$"
+    r"|(?:打|给|评)\s*([一二两三四五])\s*(?:分(?![钟之])|颗?星(?!期))"
+    r"|(?<![一二两三四五六七八九十几])([一二两三四五])\s*颗?星(?!期)"
+    r"|^\s*([一二两三四五])\s*分\s*$"
     r"|^\s*([1-5])\s*(?:[!.！。,，]|$)"
     r"|(?:rate|give|score)(?: (?:it|you|this|the service|them))?(?: an?)?\s+([1-5])(?![\d.])"
     r"|(?:i'?d|i would) say\s+([1-5])(?![\d.])"
@@ -164,7 +178,7 @@ RATING_RE = re.compile(
 RATING_WORDS: list[tuple[str, list[str], list[str]]] = [
     ("1", ["非常不满意", "很不满意", "极差", "太差了", "差评"], ["very (?:dis|un)satisfied", "terrible", "awful"]),
     ("2", ["不满意", "不太满意", "不怎么满意", "没解决", "没有解决"],
-     ["(?:dis|un)satisfied", "not satisfied", "not (?:really )?solved", "not happy"]),
+     ["(?:dis|un)satisfied", "not satisfied", "not (?:really )?solved", "not happy", "not good"]),
     ("3", ["一般", "还行", "凑合"], ["okay", "so-so", "average", "meh"]),
     ("4", ["满意", "挺好", "不错"], ["satisfied", "good", "pretty good"]),
     ("5", ["非常满意", "很满意", "特别满意", "太棒了", "完美", "满分"],
@@ -199,7 +213,8 @@ def _lexicon_match(name: str, text: str) -> Entity | None:
     for value, patterns in _LEXICON_PATTERNS[name]:
         for pattern in patterns:
             for match in pattern.finditer(text):
-                if not _NEGATION.search(text[: match.start()]):
+                before = text[max(0, match.start() - _NEGATION_WINDOW) : match.start()]
+                if not (_NEGATION.search(before) or before.endswith(("不", "别", "没"))):
                     found.append((match.start(), match.end(), value))
     if not found:
         return None

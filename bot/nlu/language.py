@@ -6,8 +6,13 @@ import re
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-# Words that say nothing about the language a customer prefers (ids, units, brands).
-_NEUTRAL = re.compile(r"\b(?:ok|okay|id|cp|jd|tb|app|vip|ps|pdf|wifi|usb|sms)\b", re.IGNORECASE)
+# What says nothing about the language a customer prefers: e-mail addresses, URLs, ids
+# with digits, and short words every Chinese speaker types in Latin letters.
+_NEUTRAL = re.compile(
+    r"\S+@\S+|https?://\S+|www\.\S+|\b[A-Za-z]*\d[A-Za-z0-9-]*\b"
+    r"|\b(?:ok|okay|id|cp|jd|tb|app|vip|ps|pdf|wifi|usb|sms|iphone|ipad|mac)\b",
+    re.IGNORECASE,
+)
 
 SUPPORTED = ("zh", "en")
 

@@ -11,10 +11,18 @@ RESOLUTION_REMEDIES = {"repair", "explanation", "apology"}
 
 # Ongoing danger or injury: the complaint goes straight to the top of the queue.
 _DANGER = re.compile(
-    r"着火|起火|冒烟|烧起来|爆炸|漏电|触电|漏气|煤气|燃气|受伤|流血|住院|急诊|送医|中毒|昏迷|呼吸困难|"
-    r"过敏.{0,4}(严重|休克)|骨折|烫伤|烧伤|"
-    r"\bfire\b|on fire|smok(e|ing)|explod|electric shock|electrocut|gas leak|bleeding|injur|"
-    r"hospital|\ber\b|emergency|poison|can'?t breathe|unconscious|burn(ed|t|s)?\b|fractur",
+    r"着火|起火|冒烟|烧起来|爆炸|漏电|触电|漏气|煤气|燃气|受伤|摔伤|割伤|划伤|砸伤|烫伤|烧伤|烫到|"
+    r"水泡|流血|出血|住院|急诊|送医|医院|中毒|昏迷|晕倒|呼吸困难|休克|骨折|缝针|"
+    r"过敏.{0,6}(?:严重|休克|肿|喘)|严重过敏|"
+    r"\bfire\b|on fire|smok(?:e|ing)|explod|electric shock|electrocut|gas leak|bleed|injur|"
+    r"\bhurt\b|\bcut (?:his|her|my|their|our) |stitches|hospital|\ber\b|emergency|poison|"
+    r"can'?t breathe|unconscious|faint|burn(?:ed|t|s)?\b|fractur|blister|choking|allergic reaction",
+    re.IGNORECASE,
+)
+# "幸好没人受伤" / "no one was hurt": the danger words are there, the danger is not.
+_NO_HARM = re.compile(
+    r"(?:没|没有|无)人?(?:受伤|伤到|烫到|出事)|幸好没|好在没|"
+    r"(?:no ?one|nobody) (?:was |got )?(?:hurt|injured)|(?:wasn'?t|was not|weren'?t) (?:hurt|injured)",
     re.IGNORECASE,
 )
 
@@ -27,7 +35,8 @@ class Assessment:
 
 
 def is_danger(text: str | None) -> bool:
-    return bool(text and _DANGER.search(text))
+    """Whether the text reports ongoing danger or an injury (negated mentions excluded)."""
+    return bool(text and _DANGER.search(_NO_HARM.sub(" ", text)))
 
 
 def assess(

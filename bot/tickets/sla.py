@@ -50,6 +50,8 @@ def load_policy(path: Path) -> SlaPolicy:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"cannot read SLA policy {path}: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("severities") or {}, dict):
+        raise PolicyError(f"SLA policy {path}: expected a mapping with a 'severities' mapping")
     severities = raw.get("severities") or {}
     targets: dict[str, Targets] = {}
     for name in ("general", "major", "urgent"):

@@ -1,0 +1,278 @@
+"""Cue-based emotion scoring (DESIGN §4): calm < upset < angry < furious, score in [0, 1]."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.emotion import LEVELS, Emotion, analyse, level_for, peak
+
+CALM = [
+    "你好，我想查一下我的订单什么时候发货",
+    "上周买的手机屏幕裂了",
+    "快递晚了两天，能帮忙看看吗",
+    "耳机左边没有声音，想换一个",
+    "我想建议你们增加夜间配送",
+    "好的",
+    "Hi, my order hasn't arrived yet, could you check please?",
+    "I bought it last week and the screen is cracked",
+    "I was charged twice for one order",
+    "The courier left the parcel at the wrong door",
+    "It would be nice to have a dark mode in the app",
+    "thanks",
+]
+UPSET = [
+    "有点失望，颜色和图片不一样",
+    "退款太慢了",
+    "I'm a bit disappointed, the colour is different from the picture",
+    "I'm really upset",
+    "WHERE IS MY PARCEL",
+]
+FURIOUS = [
+    "你们他妈的什么破服务，退钱！",
+    "这什么垃圾玩意，卧槽",
+    "我要找媒体曝光你们",
+    "这已经是第三次了，没人管，你们到底怎么回事？？？",
+    "What the fuck is wrong with you people, I want my money back NOW",
+    "this is bullshit",
+    "This is the third time I'm contacting you and nobody cares!!!",
+    "I will report you to the BBB",
+]
+ANGRY = [
+    "垃圾客服，骗子！",
+    "再不处理我就打12315投诉你们",
+    "律师函已经准备好了",
+    "这已经是第三次了，还是没修好",
+    "This is a scam, you are liars",
+    "I am going to sue you",
+    "I have called three times and the fridge is still broken",
+]
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_neutral_reports_stay_calm(text: str) -> None:
+    result = analyse(text)
+    assert result.level == "calm"
+    assert result.score < 0.2
+
+
+@pytest.mark.parametrize("text", UPSET)
+def test_mild_displeasure_is_upset(text: str) -> None:
+    assert analyse(text).level == "upset"
+
+
+@pytest.mark.parametrize("text", ANGRY)
+def test_insults_threats_and_repeats_are_angry(text: str) -> None:
+    assert analyse(text).level == "angry"
+
+
+@pytest.mark.parametrize("text", FURIOUS)
+def test_profanity_and_stacked_cues_are_furious(text: str) -> None:
+    result = analyse(text)
+    assert result.level == "furious"
+    assert result.score >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("你们他妈的什么破服务", "rage"),
+        ("What the fuck", "rage"),
+        ("我要去12315投诉", "threat"),
+        ("I'm calling my lawyer", "threat"),
+        ("这是第三次了", "repetition"),
+        ("This is the third time", "repetition"),
+        ("打了好几天电话都没人理", "neglect"),
+        ("nobody answers the phone", "neglect"),
+        ("今天必须给我处理", "ultimatum"),
+        ("fix it immediately", "ultimatum"),
+        ("退款呢😡", "angry emoji"),
+        ("how is this taking SO LONG", "caps"),
+        ("人呢？？", "insistent question"),
+    ],
+)
+def test_cue_is_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "ladder",
+    [
+        [
+            "耳机左边没有声音",
+            "耳机左边没有声音，有点失望",
+            "耳机左边没有声音，有点失望，这已经是第三次了",
+            "耳机左边没有声音，有点失望，这已经是第三次了，没人管！！！",
+        ],
+        [
+            "The left earbud has no sound",
+            "The left earbud has no sound, I am disappointed",
+            "The left earbud has no sound, I am disappointed, this is the third time",
+            "The left earbud has no sound, I am disappointed, this is the third time and "
+            "nobody answers!!!",
+        ],
+        ["退款太慢了", "退款太慢了！", "退款太慢了！！", "退款太慢了！！！"],
+    ],
+    ids=["zh-cues", "en-cues", "zh-exclamations"],
+)
+def test_levels_rise_with_cue_strength(ladder: list[str]) -> None:
+    results = [analyse(text) for text in ladder]
+    scores = [r.score for r in results]
+    ranks = [LEVELS.index(r.level) for r in results]
+    assert scores == sorted(scores)
+    assert ranks == sorted(ranks)
+    assert scores[0] < scores[-1]
+    assert results[-1].level in ("angry", "furious")
+
+
+def test_politeness_softens_but_never_goes_below_zero() -> None:
+    assert analyse("请问退款太慢了").score < analyse("退款太慢了").score
+    assert analyse("请问退款太慢了").level == "calm"
+    assert analyse("请帮我查一下订单，谢谢").score == 0.0
+    assert analyse("thank you, please check").score == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    CALM
+    + UPSET
+    + ANGRY
+    + FURIOUS
+    + [
+        "FUCK!!! 😡🤬 SCAM SCAM SCAM, 第三次了，没人管，我要起诉你们，垃圾！！！",
+        "??????!!!!!!",
+        "AAAAAAAAAAAAAAAAAAAA",
+    ],
+)
+def test_score_is_within_unit_interval(text: str) -> None:
+    result = analyse(text)
+    assert 0.0 <= result.score <= 1.0
+    assert result.level == level_for(result.score)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\n\t",
+        "👍",
+        "🙂🙂🙂",
+        "🤔",
+        "\u200b",
+        "。。。",
+    ],
+)
+def test_empty_or_signal_free_input_is_calm(text: str) -> None:
+    result = analyse(text)
+    assert result.level == "calm"
+    assert result.score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("快递已经晚了五天，客服一直不回复，太让人失望了。" * 4_200, "furious"),
+        ("The parcel is late again and nobody answers. " * 2_300, "furious"),
+        ("垃圾！" * 34_000, "furious"),
+        ("😡" * 100_000, "upset"),
+    ],
+    ids=["zh-100k", "en-100k", "zh-angry-100k", "emoji-100k"],
+)
+def test_very_long_input_is_scored(text: str, level: str, time_limit) -> None:
+    assert len(text) >= 100_000
+    with time_limit(30):
+        result = analyse(text)
+    assert result.level == level
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_long_digit_run_is_scored_quickly(time_limit) -> None:
+    with time_limit(10):
+        result = analyse("1" * 100_000)
+    assert result.level == "calm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "按照说明书操作了还是不行",
+        ),
+        pytest.param(
+            "我买的滚筒洗衣机不脱水",
+        ),
+        pytest.param(
+            "退款还没完成",
+        ),
+        pytest.param(
+            "I had it for two weeks before it broke",
+        ),
+        pytest.param(
+            "耳机一直有杂音，麻烦看一下",
+        ),
+        pytest.param(
+            "Could you check please, I'm still waiting for my refund",
+        ),
+    ],
+)
+def test_ordinary_words_are_not_anger(text: str) -> None:
+    assert analyse(text).level in ("calm", "upset")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "This is the third time I am contacting you about the same broken fridge",
+        ),
+        pytest.param(
+            "第三次联系你们了，冰箱还是不制冷",
+        ),
+    ],
+)
+def test_third_contact_reaches_angry(text: str) -> None:
+    assert analyse(text).level in ("angry", "furious")
+
+
+def test_repeated_contact_in_chinese_is_not_calm() -> None:
+    result = analyse("我已经打了三次电话了，冰箱还是坏的")
+    assert "repetition" in result.cues
+    assert result.level != "calm"
+
+
+def test_as_dict_is_the_parse_contract() -> None:
+    result = analyse("垃圾客服，骗子！")
+    assert result.as_dict() == {"level": "angry", "score": result.score}
+    assert isinstance(result, Emotion)
+
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [
+        (0.0, "calm"),
+        (0.199, "calm"),
+        (0.2, "upset"),
+        (0.499, "upset"),
+        (0.5, "angry"),
+        (0.799, "angry"),
+        (0.8, "furious"),
+        (1.0, "furious"),
+    ],
+)
+def test_level_for_thresholds(score: float, level: str) -> None:
+    assert level_for(score) == level
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        (["calm", "angry", "upset"], "angry"),
+        (["upset", "furious", "calm"], "furious"),
+        (["calm", "calm"], "calm"),
+        ([], "calm"),
+        (["livid", "upset"], "upset"),
+        (["livid"], "calm"),
+    ],
+)
+def test_peak(levels: list[str], expected: str) -> None:
+    assert peak(levels) == expected
