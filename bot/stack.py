@@ -128,8 +128,7 @@ class Stack:
                     str(root / ".venv-rasa" / "bin" / "rasa"),
                     "run",
                     "--enable-api",
-                    "--auth-token",
-                    token,
+                    f"--auth-token={token}",  # "=": a generated token may start with "-"
                     "--interface",
                     "127.0.0.1",
                     "--port",
