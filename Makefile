@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/complaintbot
 PYTEST_ARGS ?=
 
-.PHONY: help setup run train test lint validate evaluate chat clean
+.PHONY: help setup run train test lint validate evaluate e2e-record chat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,13 @@ lint: setup  ## ruff (lint + format check) and mypy
 
 validate: setup  ## rasa data validate
 	@$(CB) validate
+
+evaluate: setup  ## NLU scores (ours and Rasa's default pipeline) on held-out data, per intent and language
+	@$(VENV)/bin/python -c "import sys; from bot.evaluation import evaluate; sys.exit(evaluate())"
+
+e2e-record: setup  ## replay tests/e2e/conversations.yml and rewrite tests/e2e/stories.yml (review the diff!)
+	@$(CB) train
+	@$(VENV)/bin/python tests/e2e/record.py
 
 chat: setup  ## talk to the running gateway from this terminal
 	@$(CB) chat

@@ -16,14 +16,22 @@ from actions.services import conversation_identity, get_services
 from bot import i18n
 from bot.db import transaction
 from bot.nlu import entities as rules
-from bot.nlu.categories import COMPLAINT_INTENTS
-from bot.tickets.service import NewTicket, create_ticket
+from bot.nlu.categories import COMPLAINT_INTENTS, category_for_intent
+from bot.tickets.service import NewTicket, create_ticket, get_ticket
 
 logger = logging.getLogger(__name__)
 
 INTAKE_SLOTS = ("category", "description", "order_id", "desired_resolution", "contact",
-                "product", "escalation_threat", "ticket_id")  # fmt: skip
+                "product", "escalation_threat", "ticket_id", "severity")  # fmt: skip
 MAX_DESCRIPTION = 2000
+# Entities a customer may correct at the read-back, and the slot each one fills.
+CORRECTABLE_ENTITIES = {
+    "order_id": "order_id",
+    "desired_resolution": "desired_resolution",
+    "phone": "contact_phone",
+    "email": "contact_email",
+    "product": "product",
+}
 NO_ORDER = re.compile(
     r"没有|无订单|没订单|不记得|忘了|找不到|不知道|没单号|无|\bno\b|\bnone\b|don'?t have|do not have|"
     r"not sure|can'?t find|no order|n/?a|skip",
@@ -53,6 +61,19 @@ def _text(tracker: Tracker) -> str:
 
 def _intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _should_reask(tracker: Tracker, own_entity: str) -> bool:
+    """Whether an unusable answer deserves the "that didn't work" message.
+
+    Not when the customer asked for something else (cancel, a person, status) or corrected
+    another detail instead ("sorry, the order number is actually ..."): the form then goes
+    on by itself.
+    """
+    if _intent(tracker) in ("cancel", "request_human", "check_status", "bot_challenge"):
+        return False
+    others = set(CORRECTABLE_ENTITIES) - {own_entity}
+    return not any(e.get("entity") in others for e in tracker.latest_message.get("entities", []))
 
 
 def is_substantive(text: str) -> bool:
@@ -92,7 +113,7 @@ class ValidateComplaintForm(FormValidationAction):
             return {"order_id": found}
         if _intent(tracker) == "deny" or NO_ORDER.search(text):
             return {"order_id": "none"}
-        if _intent(tracker) not in ("cancel", "request_human", "check_status"):
+        if _should_reask(tracker, "order_id"):
             dispatcher.utter_message(response="utter_invalid_order_id")
         return {}
 
@@ -109,7 +130,7 @@ class ValidateComplaintForm(FormValidationAction):
             return {"desired_resolution": found}
         if _intent(tracker) == "deny" or NO_REMEDY.search(text):
             return {"desired_resolution": "none"}
-        if _intent(tracker) not in ("cancel", "request_human", "check_status"):
+        if _should_reask(tracker, "desired_resolution"):
             dispatcher.utter_message(response="utter_invalid_desired_resolution")
         return {}
 
@@ -126,7 +147,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = _text(tracker)
         if conversation_identity(tracker)[0] == "telegram" and SKIP_CONTACT.search(text):
             return {"contact": "telegram"}
-        if _intent(tracker) not in ("cancel", "request_human", "check_status"):
+        if _should_reask(tracker, "phone") and _should_reask(tracker, "email"):
             dispatcher.utter_message(response="utter_invalid_contact")
         return {}
 
@@ -159,13 +180,14 @@ class ValidateComplaintForm(FormValidationAction):
         return {"desired_resolution": None}
 
 
-def _summary_kwargs(tracker: Tracker) -> dict[str, str]:
-    lang = tracker.get_slot("lang")
+def _summary_kwargs(slots: dict[str, Any]) -> dict[str, str]:
+    """The read-back placeholders, in the conversation's language."""
+    lang = slots.get("lang")
     return {
-        "category_label": i18n.category_label(tracker.get_slot("category"), lang),
-        "order_part": i18n.order_part(tracker.get_slot("order_id"), lang),
-        "description": i18n.shorten(tracker.get_slot("description")),
-        "resolution_label": i18n.resolution_label(tracker.get_slot("desired_resolution"), lang),
+        "category_label": i18n.category_label(slots.get("category"), lang),
+        "order_part": i18n.order_part(slots.get("order_id"), lang),
+        "description": i18n.shorten(slots.get("description")),
+        "resolution_label": i18n.resolution_label(slots.get("desired_resolution"), lang),
     }
 
 
@@ -178,12 +200,14 @@ class ActionConfirmComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_confirm_complaint", **_summary_kwargs(tracker))
+        dispatcher.utter_message(
+            response="utter_confirm_complaint", **_summary_kwargs(tracker.slots)
+        )
         return []
 
 
 class ActionSubmitComplaint(Action):
-    """Opens the ticket and acknowledges it in FEP form."""
+    """Opens the ticket from what the form gathered (the acknowledgement follows)."""
 
     def name(self) -> str:
         return "action_submit_complaint"
@@ -193,14 +217,13 @@ class ActionSubmitComplaint(Action):
     ) -> list[EventType]:
         services = get_services()
         channel, sender_id = conversation_identity(tracker)
-        lang = tracker.get_slot("lang") or "en"
         order_id = tracker.get_slot("order_id")
         resolution = tracker.get_slot("desired_resolution")
         contact = tracker.get_slot("contact")
         new = NewTicket(
             channel=channel,
             sender_id=sender_id,
-            language=lang,
+            language=tracker.get_slot("lang") or "en",
             category=tracker.get_slot("category") or "other",
             description=tracker.get_slot("description"),
             order_id=None if order_id in (None, "none") else order_id,
@@ -211,28 +234,92 @@ class ActionSubmitComplaint(Action):
             emotion_peak=tracker.get_slot("emotion_peak"),
             escalation_threat=tracker.get_slot("escalation_threat"),
         )
-        now = services.clock()
         try:
             with transaction(services.sessions) as session:
-                ticket = create_ticket(session, new=new, policy=services.policy, now=now)
-                ticket_id = ticket.id
-                first_due, resolution_due = ticket.first_response_due, ticket.resolution_due
+                ticket = create_ticket(
+                    session, new=new, policy=services.policy, now=services.clock()
+                )
+                ticket_id, severity = ticket.id, ticket.severity
         except SQLAlchemyError:
             logger.exception("could not create a ticket for %s:%s", channel, sender_id)
             dispatcher.utter_message(response="utter_ticket_failed")
-            return []
-        assert first_due is not None and resolution_due is not None
+            return [SlotSet("last_ticket_id", None)]
+        return [SlotSet("last_ticket_id", ticket_id), SlotSet("severity", severity)]
+
+
+class ActionAcknowledgeComplaint(Action):
+    """FEP: restates the facts, acknowledges the feeling, gives the plan and deadline.
+
+    A separate action from the submission so that the response variations can depend on
+    the severity the submission just decided (Rasa renders with the tracker as it was
+    before an action's own events).
+    """
+
+    def name(self) -> str:
+        return "action_acknowledge_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        ticket_id = tracker.get_slot("last_ticket_id")
+        services = get_services()
+        with services.sessions() as session:
+            ticket = get_ticket(session, ticket_id) if ticket_id else None
+        if ticket is None or ticket.first_response_due is None or ticket.resolution_due is None:
+            return []  # the submission failed and has already apologised
+        lang = tracker.get_slot("lang")
         zone = services.policy.timezone
         dispatcher.utter_message(
-            response="utter_ticket_created",
-            ticket_id=ticket_id,
-            first_response_due=i18n.format_deadline(first_due, zone, lang),
-            resolution_due=i18n.format_deadline(resolution_due, zone, lang),
-            **_summary_kwargs(tracker),
+            response="utter_fep_fact",
+            order_ref=i18n.order_part(ticket.order_id, lang),
+            description=i18n.shorten(ticket.description),
         )
+        dispatcher.utter_message(response="utter_fep_empathy")
+        dispatcher.utter_message(
+            response="utter_fep_plan",
+            ticket_id=ticket.id,
+            first_response_due=i18n.format_deadline(ticket.first_response_due, zone, lang),
+            resolution_due=i18n.format_deadline(ticket.resolution_due, zone, lang),
+        )
+        # The next complaint starts afresh; the mood carries over only as the present one.
         return [SlotSet(slot, None) for slot in INTAKE_SLOTS] + [
-            SlotSet("last_ticket_id", ticket_id),
             SlotSet("emotion_peak", tracker.get_slot("emotion_level")),
+            SlotSet("correcting", None),
+        ]
+
+
+class ActionCorrectComplaint(Action):
+    """Applies a correction to the read-back; changes only what the customer corrected."""
+
+    def name(self) -> str:
+        return "action_correct_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = _text(tracker)
+        updates: dict[str, Any] = {}
+        for entity, slot in CORRECTABLE_ENTITIES.items():
+            # Compared with nothing: the slot mapping may already have copied the value.
+            value = next(tracker.get_latest_entity_values(entity), None)
+            if value is not None:
+                updates[slot] = value
+        if "contact_phone" in updates or "contact_email" in updates:
+            updates["contact"] = updates.get("contact_phone") or updates.get("contact_email")
+        category = category_for_intent(_intent(tracker))
+        if category is not None and category != tracker.get_slot("category"):
+            updates["category"] = category
+        waiting = bool(tracker.get_slot("correcting"))
+        if not updates and waiting and _intent(tracker) != "deny" and is_substantive(text):
+            updates["description"] = text[:MAX_DESCRIPTION]
+        if not updates:
+            dispatcher.utter_message(response="utter_ask_correction")
+            return [SlotSet("correcting", True)]
+        dispatcher.utter_message(
+            response="utter_confirm_complaint", **_summary_kwargs({**tracker.slots, **updates})
+        )
+        return [SlotSet(slot, value) for slot, value in updates.items()] + [
+            SlotSet("correcting", None)
         ]
 
 
@@ -250,15 +337,3 @@ class ActionCancelComplaint(Action):
         if tracker.active_loop_name:
             events = [ActiveLoop(None), SlotSet("requested_slot", None), *events]
         return events
-
-
-class ActionResetIntake(Action):
-    """After a rejected read-back: forget the details so the form asks them again."""
-
-    def name(self) -> str:
-        return "action_reset_intake"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return [SlotSet(slot, None) for slot in ("description", "order_id", "desired_resolution")]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, utcnow
 from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
+from bot.privacy import install_log_masking
 from bot.tickets.sla import SlaPolicy, load_policy
 
 
@@ -24,6 +25,9 @@ class Services:
 
 @lru_cache(maxsize=1)
 def get_services() -> Services:
+    """The services of this process, built on the first action that needs them."""
+    # Again here (see actions/__init__): catches handlers the server added after import.
+    install_log_masking()
     settings = load_settings()
     return Services(
         settings=settings,

@@ -2,33 +2,63 @@
 
 from __future__ import annotations
 
+import logging
+from zoneinfo import ZoneInfo
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import conversation_identity, get_services
 from bot import i18n
-from bot.tickets.models import Ticket
 from bot.tickets.numbering import normalise_ticket_id
-from bot.tickets.service import OPEN_STATUSES, get_ticket, list_tickets
+from bot.tickets.status import StatusAnswer, StatusLine, customer_status
 
-MAX_LISTED = 3
+logger = logging.getLogger(__name__)
+
+# Asked for in the report to the domain owner; until it exists the generic apology is used.
+UNAVAILABLE_RESPONSE = "utter_status_unavailable"
 
 
-def _next_step(ticket: Ticket, lang: str | None, zone: object) -> str:
-    due = ticket.first_response_due if ticket.first_responded_at is None else ticket.resolution_due
-    if ticket.status not in OPEN_STATUSES or due is None:
-        return ""
-    when = i18n.format_deadline(due, zone, lang)  # type: ignore[arg-type]
-    if lang == "zh":
-        who = f"专员 {ticket.assigned_agent}" if ticket.assigned_agent else "专员"
-        return f"{who}会在 {when} 前跟进。"
-    who = ticket.assigned_agent or "A specialist"
-    return f"{who} will follow up by {when}."
+def _asked_ticket_id(tracker: Tracker) -> str | None:
+    """The ticket number the customer gave: the slot, else an entity of this message."""
+    candidates = [tracker.get_slot("ticket_id"), *tracker.get_latest_entity_values("ticket_id")]
+    for value in candidates:
+        found = normalise_ticket_id(str(value or ""))
+        if found:
+            return found
+    return None
+
+
+def _next_step(line: StatusLine, lang: str | None, zone: ZoneInfo) -> str:
+    when = i18n.format_deadline(line.due, zone, lang) if line.due is not None else ""
+    who = i18n.who_label(line.agent_name, line.status, lang)
+    return i18n.next_step_label(line.next_step, who, when, lang)
+
+
+def _say(
+    dispatcher: CollectingDispatcher, answer: StatusAnswer, lang: str | None, zone: ZoneInfo
+) -> None:
+    for index, line in enumerate(answer.lines):
+        next_step = _next_step(line, lang, zone)
+        if index == len(answer.lines) - 1 and answer.more:
+            next_step = " ".join(
+                p for p in (next_step, i18n.more_tickets_label(answer.more, lang)) if p
+            )
+        dispatcher.utter_message(
+            response="utter_ticket_status",
+            ticket_id=line.ticket_id,
+            category_label=i18n.category_label(line.category, lang),
+            status_label=i18n.status_label(line.status, lang),
+            next_step=next_step,
+        )
 
 
 class ActionCheckStatus(Action):
+    """Answers "where is my complaint?" from the ticket store, in the customer's language."""
+
     def name(self) -> str:
         return "action_check_status"
 
@@ -38,30 +68,26 @@ class ActionCheckStatus(Action):
         services = get_services()
         channel, sender_id = conversation_identity(tracker)
         lang = tracker.get_slot("lang")
-        wanted = normalise_ticket_id(tracker.get_slot("ticket_id") or "")
-        with services.sessions() as session:
-            if wanted:
-                ticket = get_ticket(session, wanted)
-                mine = ticket is not None and (ticket.channel, ticket.sender_id) == (
-                    channel,
-                    sender_id,
+        wanted = _asked_ticket_id(tracker)
+        try:
+            with services.sessions() as session:
+                answer = customer_status(
+                    session,
+                    channel=channel,
+                    sender_id=sender_id,
+                    ticket_id=wanted,
+                    now=services.clock(),
                 )
-                tickets = [ticket] if mine and ticket is not None else []
-                if not tickets:
-                    dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=wanted)
-                    return [SlotSet("ticket_id", None)]
-            else:
-                everything, _total = list_tickets(session, sender_id=sender_id, channel=channel)
-                open_ones = [t for t in everything if t.status in OPEN_STATUSES]
-                tickets = (open_ones or everything)[:MAX_LISTED]
-            if not tickets:
-                dispatcher.utter_message(response="utter_no_tickets")
-            for ticket in tickets:
-                dispatcher.utter_message(
-                    response="utter_ticket_status",
-                    ticket_id=ticket.id,
-                    category_label=i18n.category_label(ticket.category, lang),
-                    status_label=i18n.status_label(ticket.status, lang),
-                    next_step=_next_step(ticket, lang, services.policy.timezone),
-                )
+        except SQLAlchemyError:
+            logger.exception("status lookup failed for %s:%s", channel, sender_id)
+            known = (domain or {}).get("responses") or {}
+            response = UNAVAILABLE_RESPONSE if UNAVAILABLE_RESPONSE in known else "utter_default"
+            dispatcher.utter_message(response=response)
+            return [SlotSet("ticket_id", None)]
+        if answer.not_found:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=wanted)
+        elif not answer.lines:
+            dispatcher.utter_message(response="utter_no_tickets")
+        else:
+            _say(dispatcher, answer, lang, services.policy.timezone)
         return [SlotSet("ticket_id", None)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import signal
 import subprocess
@@ -10,8 +11,18 @@ import sys
 import time
 import uuid
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.paths import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.config import Settings
+
+# Copies, so `complaintbot --help` imports no models; a test keeps them equal to the models.
+CHANNEL_CHOICES = ("telegram", "webchat", "rest")
+ROLE_CHOICES = ("agent", "supervisor", "admin")
 
 
 def _say(message: str) -> None:
@@ -41,6 +52,120 @@ def cmd_db(args: argparse.Namespace) -> int:
     settings = load_settings()
     upgrade(settings.database_url, args.revision)
     _say(f"database at revision {args.revision}")
+    return 0
+
+
+def _database() -> tuple[Settings, sessionmaker[Session]]:
+    """Settings and a session factory on a database migrated to head."""
+    from bot.config import load_settings
+    from bot.db import make_engine, make_session_factory, upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    return settings, make_session_factory(make_engine(settings.database_url))
+
+
+def cmd_customer_forget(args: argparse.Namespace) -> int:
+    """Erases a customer's personal data here and in Rasa's tracker store."""
+    from sqlalchemy import text
+
+    from bot.clock import utcnow
+    from bot.customers.forget import forget_customer, forget_in_tracker_store, tracker_key
+    from bot.db import transaction
+    from bot.tickets.audit import Actor
+    from bot.tickets.models import CHANNELS
+
+    settings, sessions = _database()
+    actor = Actor.operator(args.operator or getpass.getuser())
+    with transaction(sessions) as session:
+        report = forget_customer(
+            session, sender_id=args.sender, channel=args.channel, actor=actor, now=utcnow()
+        )
+    if settings.is_sqlite:
+        with sessions() as session:  # fold the WAL into the file: no old text left there
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    channels = [args.channel] if args.channel else list(CHANNELS)
+    tracker_db = settings.var_dir / "rasa_tracker.db"
+    tracker_rows = forget_in_tracker_store(
+        tracker_db, [tracker_key(channel, args.sender) for channel in channels]
+    )
+    if not report.found and not tracker_rows:
+        _say("nothing stored for that sender (wrong channel, or already forgotten?)")
+        return 1
+    _say(
+        f"forgotten: {report.customers} customer record(s), {report.tickets} ticket(s) "
+        f"anonymised, {report.messages} message(s) redacted, {tracker_rows} Rasa tracker "
+        f"event(s) deleted; audited as {actor.name}"
+    )
+    return 0
+
+
+def cmd_agents_add(args: argparse.Namespace) -> int:
+    from bot.agents.service import AgentError, create_agent
+    from bot.clock import utcnow
+    from bot.db import transaction
+
+    _settings, sessions = _database()
+    try:
+        with transaction(sessions) as session:
+            agent, token = create_agent(
+                session,
+                username=args.name,
+                role=args.role,
+                display_name=args.display_name,
+                now=utcnow(),
+            )
+            username, role = agent.username, agent.role
+    except AgentError as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+    _say(f"agent {username} ({role}) created. API token, shown only this once:")
+    print(token, flush=True)
+    return 0
+
+
+def cmd_agents_list(_args: argparse.Namespace) -> int:
+    from bot.agents.service import list_agents
+
+    _settings, sessions = _database()
+    with sessions() as session:
+        agents = list_agents(session)
+        for agent in agents:
+            state = "active" if agent.active else "inactive"
+            print(f"{agent.username:<20} {agent.role:<11} {state:<9} {agent.display_name}")
+    if not agents:
+        _say("no agents yet: complaintbot agents add NAME --role agent")
+    return 0
+
+
+def cmd_agents_rotate(args: argparse.Namespace) -> int:
+    from bot.agents.service import AgentError, rotate_token
+    from bot.db import transaction
+
+    _settings, sessions = _database()
+    try:
+        with transaction(sessions) as session:
+            token = rotate_token(session, username=args.name)
+    except AgentError as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+    _say(f"new API token for {args.name} (the old one no longer works), shown only once:")
+    print(token, flush=True)
+    return 0
+
+
+def cmd_agents_deactivate(args: argparse.Namespace) -> int:
+    from bot.agents.service import AgentError, deactivate_agent
+    from bot.db import transaction
+
+    _settings, sessions = _database()
+    try:
+        with transaction(sessions) as session:
+            deactivate_agent(session, username=args.name)
+    except AgentError as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+    _say(f"agent {args.name} deactivated; their token no longer works")
     return 0
 
 
@@ -189,6 +314,31 @@ def main(argv: list[str] | None = None) -> int:
     up = db_sub.add_parser("upgrade", help="apply migrations (default: to head)")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(func=cmd_db)
+
+    customer = sub.add_parser("customer", help="customers' personal data")
+    customer_sub = customer.add_subparsers(dest="customer_command", required=True)
+    forget = customer_sub.add_parser(
+        "forget", help="erase a customer's personal data (tickets kept anonymised, audited)"
+    )
+    forget.add_argument("sender", help="the customer's sender id on the channel")
+    forget.add_argument("--channel", choices=CHANNEL_CHOICES, help="only this channel")
+    forget.add_argument("--operator", help="who asked for it, for the audit trail ($USER)")
+    forget.set_defaults(func=cmd_customer_forget)
+
+    agents = sub.add_parser("agents", help="agents and their API tokens")
+    agents_sub = agents.add_subparsers(dest="agents_command", required=True)
+    add = agents_sub.add_parser("add", help="create an agent; prints their API token once")
+    add.add_argument("name", help="username: lower-case letters, digits, . _ -")
+    add.add_argument("--role", choices=ROLE_CHOICES, default="agent")
+    add.add_argument("--display-name", help="the name customers see (default: the username)")
+    add.set_defaults(func=cmd_agents_add)
+    agents_sub.add_parser("list", help="list agents").set_defaults(func=cmd_agents_list)
+    rotate = agents_sub.add_parser("rotate-token", help="issue a new token, revoking the old")
+    rotate.add_argument("name")
+    rotate.set_defaults(func=cmd_agents_rotate)
+    deactivate = agents_sub.add_parser("deactivate", help="revoke an agent's access")
+    deactivate.add_argument("name")
+    deactivate.set_defaults(func=cmd_agents_deactivate)
 
     args = parser.parse_args(argv)
     from bot.config import SettingsError

@@ -39,6 +39,22 @@ STATUS_LABELS = {
     "withdrawn": ("已撤回", "withdrawn"),
 }
 
+# The `{next_step}` part of utter_ticket_status: who has the ticket and by when.
+NEXT_STEP_LABELS = {
+    "first_response": ("{who}会在 {when}前联系您。", "{who} will contact you by {when}."),
+    "resolution": ("{who}会在 {when}前给出处理结果。", "{who} will resolve it by {when}."),
+    "overdue": (
+        "已超过我们承诺的时间，非常抱歉，已为您优先催办。",
+        "We are past the time we promised, and we are sorry: it has been flagged for priority.",
+    ),
+}
+WHO_LABELS = {
+    "agent": ("专员{name}", "{name}"),
+    "specialist": ("专员", "A specialist"),
+    "supervisor": ("主管", "A supervisor"),
+}
+MORE_TICKETS_LABEL = ("另有 {n} 个工单正在处理中。", "{n} more of your tickets are in progress.")
+
 
 def _pick(pair: tuple[str, str], lang: str | None) -> str:
     return pair[0] if lang == "zh" else pair[1]
@@ -54,6 +70,23 @@ def resolution_label(resolution: str | None, lang: str | None) -> str:
 
 def status_label(status: str, lang: str | None) -> str:
     return _pick(STATUS_LABELS.get(status, (status, status)), lang)
+
+
+def who_label(agent_name: str | None, status: str, lang: str | None) -> str:
+    """Who has the ticket, as the customer is told."""
+    if agent_name:
+        return _pick(WHO_LABELS["agent"], lang).format(name=agent_name)
+    return _pick(WHO_LABELS["supervisor" if status == "escalated" else "specialist"], lang)
+
+
+def next_step_label(step: str | None, who: str, when: str, lang: str | None) -> str:
+    if step not in NEXT_STEP_LABELS:
+        return ""
+    return _pick(NEXT_STEP_LABELS[step], lang).format(who=who, when=when)
+
+
+def more_tickets_label(count: int, lang: str | None) -> str:
+    return _pick(MORE_TICKETS_LABEL, lang).format(n=count) if count > 0 else ""
 
 
 def order_part(order_id: str | None, lang: str | None) -> str:

@@ -63,7 +63,14 @@ def rasa_environment(root: Path) -> dict[str, str]:
 
 
 def ensure_model(root: Path, say: Callable[[str], None] = print) -> Path:
-    """Returns the model for the current data, training it only when none is cached."""
+    """Returns the model for the current data, training it only when none is cached.
+
+    COMPLAINTBOT_MODEL names a model file to use as it is (a trainer trying a model).
+    """
+    pinned = os.environ.get("COMPLAINTBOT_MODEL")
+    if pinned:
+        say(f"using the model named by COMPLAINTBOT_MODEL: {pinned}")
+        return Path(pinned)
     target = model_file(root)
     if target.exists():
         say(f"model up to date: {target.relative_to(root)}")

@@ -1,6 +1,16 @@
 """Imports every table module so that `Base.metadata` knows the whole schema."""
 
+from bot.agents.models import Agent
 from bot.conversations.models import Conversation, Message
+from bot.customers.models import Customer
 from bot.tickets.models import Ticket, TicketCounter, TicketEvent
 
-__all__ = ["Conversation", "Message", "Ticket", "TicketCounter", "TicketEvent"]
+__all__ = [
+    "Agent",
+    "Conversation",
+    "Customer",
+    "Message",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+]

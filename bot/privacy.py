@@ -48,6 +48,32 @@ class PiiMaskingFilter(logging.Filter):
         return True
 
 
+def _has_masking(handler: logging.Handler) -> bool:
+    return any(isinstance(f, PiiMaskingFilter) for f in handler.filters)
+
+
+def install_log_masking() -> int:
+    """Puts the masking filter on every handler already configured in this process.
+
+    For processes whose logging someone else sets up (the rasa_sdk action server): the
+    root logger's handlers, the handlers of any named logger (sanic's own, for example) and
+    the last-resort handler Python uses when none is configured. Idempotent and cheap, so
+    it can run again after a library adds handlers. Returns how many handlers got it.
+    """
+    handlers: list[logging.Handler] = list(logging.getLogger().handlers)
+    for candidate in list(logging.Logger.manager.loggerDict.values()):
+        if isinstance(candidate, logging.Logger):
+            handlers.extend(candidate.handlers)
+    if logging.lastResort is not None:
+        handlers.append(logging.lastResort)
+    added = 0
+    for handler in handlers:
+        if not _has_masking(handler):
+            handler.addFilter(PiiMaskingFilter())
+            added += 1
+    return added
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Sends all logs to stderr through the masking filter."""
     handler = logging.StreamHandler()

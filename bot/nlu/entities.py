@@ -20,6 +20,10 @@ CN_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d[ -]?\d{4}[ -]?\d{4})
 INTL_PHONE_RE = re.compile(r"(?<![A-Za-z0-9+])\+\d{1,3}(?:[ -]?\d){6,14}(?!\d)")
 ORDER_RE = re.compile(r"(?<![A-Za-z0-9@.])(?:#)?([A-Za-z0-9]{6,20})(?![A-Za-z0-9@])")
 _MONEY_PREFIX = re.compile(r"^(?:RMB|CNY|USD|EUR|GBP|HKD|JPY|AUD|CAD|SGD)\d", re.IGNORECASE)
+# Quantities with units ("1000Mbps", "5000mAh", "256GB") are not order numbers.
+_UNIT_SUFFIX = re.compile(
+    r"^\d+(?:mbps|gbps|kbps|gb|mb|tb|mah|kg|ml|km|hz|mhz|ghz|kw|kwh|mm|cm)$", re.I
+)
 # A number right after these words is an order number even if it looks like a phone number.
 ORDER_CONTEXT = re.compile(
     r"(订单|单号|运单|快递单|order|ref|reference|tracking)\s*(?:no\.?|number|#|号|编号)?\s*(?:是|为)?\s*[:：#]?\s*$",
@@ -74,9 +78,9 @@ RESOLUTIONS: Lexicon = {
         ],
         [
             "replace(?:ment|d)?",
-            "exchange",
+            "exchange(?! rate)",
             "new one",
-            "swap",
+            "(?<!sim )swap(?! card)",
             "resend",
             "re-send",
             "send (?:me )?another",
@@ -119,11 +123,11 @@ RESOLUTIONS: Lexicon = {
     ),
     "apology": (
         ["道歉", "赔礼", "赔不是", "认错", "致歉"],
-        ["apolog\\w*", "say sorry", "an? sorry"],
+        ["apolog(?:y|ies|ise|ize)", "say sorry", "an? sorry"],
     ),
     "explanation": (
         ["解释", "说法", "交代", "讲清楚", "说清楚"],
-        ["explain\\w*", "explanation", "tell me why", "want to know why", "an answer"],
+        ["explain (?:why|this|what|how|it)", "explanation", "tell me why", "want to know why"],
     ),
 }
 _POST_ZH = "(?:发|挂|晒|曝光|放|传)(?:到|在|上)?[^，。！？,.!?]{0,4}"
@@ -165,7 +169,7 @@ _EN_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 # verdicts in words ("非常满意", "not solved") are read by the follow-up action instead.
 RATING_RE = re.compile(
     r"(?<![\d.])([1-5])\s*(?:分(?![钟之])|颗星|星(?!期)|stars?|out of 5)"
-    r"|^\s*([1-5])\s*/\s*5\s*$"
+    r"|^\s*([1-5])\s*/\s*5(?!\d)|评分\s*[:：]?\s*([1-5])(?![\d.])"
     r"|(?:打|给|评)\s*([一二两三四五])\s*(?:分(?![钟之])|颗?星(?!期))"
     r"|(?<![一二两三四五六七八九十几])([一二两三四五])\s*颗?星(?!期)"
     r"|^\s*([一二两三四五])\s*分\s*$"
@@ -274,7 +278,7 @@ def extract(text: str) -> list[Entity]:
         span = m.span(1)
         if _overlaps(span, taken) or sum(ch.isdigit() for ch in token) < 4:
             continue
-        if token.isalpha() or _MONEY_PREFIX.match(token):
+        if token.isalpha() or _MONEY_PREFIX.match(token) or _UNIT_SUFFIX.match(token):
             continue
         entities.append(_entity("order_id", token, span[0], span[1], text))
         taken.append(span)

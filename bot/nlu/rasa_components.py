@@ -15,7 +15,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -97,4 +98,82 @@ class EmotionAnnotator(GraphComponent):
         for message in messages:
             result = emotion_module.analyse(message.get(TEXT) or "")
             message.set("emotion", result.as_dict(), add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class UnknownWordsGuard(GraphComponent):
+    """Sends messages made only of words never seen in training to nlu_fallback.
+
+    DIET gives gibberish ("blorf snarp") a confident intent like any other text; a customer
+    typing nonsense must be asked to rephrase, not have a complaint opened. Messages with a
+    structured entity (an order number alone, a phone number) are left alone.
+    """
+
+    VOCABULARY_FILE = "vocabulary.json"
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource, vocabulary: set) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UnknownWordsGuard":
+        return cls(model_storage, resource, set())
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "UnknownWordsGuard":
+        import json
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = json.loads((directory / cls.VOCABULARY_FILE).read_text("utf-8"))
+        except (ValueError, FileNotFoundError):
+            words = []
+        return cls(model_storage, resource, set(words))
+
+    @staticmethod
+    def _words(message: Message) -> List[str]:
+        return [
+            token.text.lower()
+            for token in message.get(TOKENS_NAMES[TEXT]) or []
+            if any(ch.isalpha() for ch in token.text)
+        ]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        import json
+
+        words = set()
+        for example in training_data.training_examples:
+            words.update(self._words(example))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.VOCABULARY_FILE).write_text(json.dumps(sorted(words)), "utf-8")
+        self.vocabulary = words
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            words = self._words(message)
+            if not self.vocabulary or not words or text.startswith("/"):
+                continue
+            if message.get(ENTITIES) or any(word in self.vocabulary for word in words):
+                continue
+            message.set(INTENT, {"name": "nlu_fallback", "confidence": 1.0}, add_to_output=True)
         return messages

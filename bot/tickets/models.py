@@ -44,6 +44,8 @@ class Ticket(Base):
         Index("ix_tickets_sender", "channel", "sender_id", "created_at"),
         Index("ix_tickets_status_severity", "status", "severity"),
         Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_customer_id", "customer_id"),
+        Index("ix_tickets_assigned_agent", "assigned_agent", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -76,6 +78,9 @@ class Ticket(Base):
     validity: Mapped[str | None] = mapped_column(String(16))
     remedy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     escalation_threat: Mapped[str | None] = mapped_column(String(16))
+    # Null only on rows written before customers existed (migration 0002 fills them in).
+    # Customers are anonymised, never deleted: no ON DELETE action is needed.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket",

@@ -1,0 +1,1 @@
+"""Agents: the people (and their roles and API tokens) who work the tickets."""

@@ -1,0 +1,117 @@
+"""Creating agents, issuing their API tokens and recognising a token again."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.agents.models import ROLES, Agent
+
+logger = logging.getLogger(__name__)
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# Names the audit trail uses for non-humans: an agent called "bot" would be ambiguous.
+RESERVED_USERNAMES = frozenset({"bot", "system", "service", "customer"})
+TOKEN_PREFIX = "cba_"
+
+
+class AgentError(ValueError):
+    """An agent cannot be created or changed as asked; the message says why."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh API token; the prefix makes a leaked one easy to recognise in a scan."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def get_agent(session: Session, username: str) -> Agent | None:
+    return session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+
+
+def list_agents(session: Session) -> list[Agent]:
+    return list(session.execute(select(Agent).order_by(Agent.username)).scalars())
+
+
+def create_agent(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    now: datetime,
+    display_name: str | None = None,
+) -> tuple[Agent, str]:
+    """Stores a new active agent; returns it with its token (shown once, kept hashed)."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AgentError("username: 2-40 characters, lower-case letters, digits, '.', '_' or '-'")
+    if username in RESERVED_USERNAMES:
+        raise AgentError(f"username {username!r} is reserved")
+    if role not in ROLES:
+        raise AgentError(f"role must be one of {', '.join(ROLES)}")
+    if get_agent(session, username) is not None:
+        raise AgentError(f"an agent named {username!r} already exists")
+    token = new_token()
+    agent = Agent(
+        username=username,
+        display_name=(display_name or "").strip()[:100] or username,
+        role=role,
+        token_hash=hash_token(token),
+        active=True,
+        created_at=now,
+    )
+    session.add(agent)
+    session.flush()
+    logger.info("agent %s created with role %s", username, role)
+    return agent, token
+
+
+def rotate_token(session: Session, *, username: str) -> str:
+    """Replaces an agent's token; the old one stops working at once."""
+    agent = get_agent(session, username)
+    if agent is None:
+        raise AgentError(f"no agent named {username!r}")
+    token = new_token()
+    agent.token_hash = hash_token(token)
+    logger.info("token of agent %s rotated", username)
+    return token
+
+
+def deactivate_agent(session: Session, *, username: str) -> Agent:
+    agent = get_agent(session, username)
+    if agent is None:
+        raise AgentError(f"no agent named {username!r}")
+    agent.active = False
+    logger.info("agent %s deactivated", username)
+    return agent
+
+
+def agent_for_token(session: Session, token: str) -> Agent | None:
+    """The active agent holding `token`, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    agent = session.execute(
+        select(Agent).where(Agent.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    return agent if agent is not None and agent.active else None
+
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """username -> display name for the given agents (unknown names are left out)."""
+    wanted = {name for name in usernames if name}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Agent.username, Agent.display_name).where(Agent.username.in_(wanted))
+    )
+    return {username: display for username, display in rows}

@@ -1,0 +1,1 @@
+"""Customers: one row per channel identity, with contact details; forgetting one."""

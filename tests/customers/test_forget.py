@@ -1,0 +1,270 @@
+"""`customer forget`: no personal data of the customer left in any column of any table."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from bot.conversations.store import add_message, get_or_create_conversation
+from bot.customers.forget import (
+    REDACTED,
+    forget_customer,
+    forget_in_tracker_store,
+    scrub_event_data,
+    tracker_key,
+)
+from bot.customers.models import Customer
+from bot.db import transaction
+from bot.paths import DEFAULT_SLA_POLICY
+from bot.tickets.audit import Actor
+from bot.tickets.lifecycle import change_status
+from bot.tickets.models import Ticket
+from bot.tickets.service import add_note, apply_changes, get_ticket, lock_ticket
+from bot.tickets.sla import load_policy
+
+POLICY = load_policy(DEFAULT_SLA_POLICY)
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+OPERATOR = Actor.operator("dpo")
+AGENT = Actor.agent("alice")
+
+SENDER = "cust-7781234567"
+PHONE = "13987654321"
+EMAIL = "wang.xiaoming88@example.com"
+DESCRIPTION = "我在望京店买的美的电饭煲内胆起皮掉涂层"
+ORDER = "JD7654321"
+PRODUCT = "美的电饭煲MB-FB40"
+SECRETS = (SENDER, PHONE, EMAIL, DESCRIPTION, "内胆起皮", ORDER, PRODUCT)
+
+OTHER = "cust-other-55"
+OTHER_PHONE = "15811112222"
+
+
+def scan(engine) -> list[str]:
+    """Every value of every column of every table, as text (JSON as written)."""
+    values: list[str] = []
+    with engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    if isinstance(value, dict | list):
+                        value = json.dumps(value, ensure_ascii=False)
+                    values.append(f"{table}: {value}")
+    return values
+
+
+def _tracker(var_dir: Path) -> Path:
+    path = var_dir / "rasa_tracker.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+            "action_name VARCHAR(255), data TEXT)"
+        )
+        for key, said in (
+            (tracker_key("rest", SENDER), f"my phone is {PHONE}"),
+            (tracker_key("telegram", SENDER), DESCRIPTION),
+            (tracker_key("rest", OTHER), f"call me {OTHER_PHONE}"),
+        ):
+            db.execute(
+                "INSERT INTO events (sender_id, type_name, data) VALUES (?, 'user', ?)",
+                (key, json.dumps({"text": said}, ensure_ascii=False)),
+            )
+    return path
+
+
+def _conversation(sessions, channel: str, sender: str, lines: list[tuple[str, str]]) -> None:
+    with transaction(sessions) as session:
+        conv = get_or_create_conversation(session, channel=channel, sender_id=sender, now=NOW)
+        for direction, said in lines:
+            add_message(
+                session,
+                conversation=conv,
+                direction=direction,
+                author="customer" if direction == "in" else "bot",
+                text=said,
+                now=NOW,
+                buttons=[{"title": said[:20], "payload": "/affirm"}]
+                if direction == "out"
+                else None,
+            )
+
+
+@pytest.fixture
+def world(sessions, make_ticket):
+    """The customer to forget (on two channels, with agent activity) and another one."""
+    from bot.agents.service import create_agent
+
+    with transaction(sessions) as session:
+        create_agent(session, username="alice", role="agent", now=NOW)
+    first = make_ticket(
+        SENDER,
+        contact_phone=PHONE,
+        contact_email=EMAIL,
+        description=DESCRIPTION,
+        order_id=ORDER,
+        product=PRODUCT,
+        desired_resolution="refund",
+    )
+    second = make_ticket(
+        SENDER, NOW + timedelta(days=1), channel="telegram", description=DESCRIPTION
+    )
+    with transaction(sessions) as session:
+        ticket = lock_ticket(session, first)
+        later = NOW + timedelta(hours=1)
+        apply_changes(
+            session,
+            ticket=ticket,
+            changes={
+                "status": "in_progress",
+                "note": f"customer asked to be called on {PHONE}",
+                "resolution_note": f"refund sent, receipt to {EMAIL}",
+            },
+            actor=AGENT,
+            now=later,
+            policy=POLICY,
+        )
+        change_status(
+            ticket, "resolved", actor=AGENT, now=later, policy=POLICY, note=f"mailed {EMAIL}"
+        )
+        add_note(ticket, f"{DESCRIPTION} confirmed", actor=AGENT, now=later)
+    _conversation(
+        sessions,
+        "rest",
+        SENDER,
+        [
+            ("in", DESCRIPTION),
+            ("out", f"您反映的问题：{DESCRIPTION}"),
+            ("in", PHONE),
+            ("in", EMAIL),
+        ],
+    )
+    _conversation(sessions, "telegram", SENDER, [("in", f"{ORDER} {DESCRIPTION}")])
+    other = make_ticket(OTHER, contact_phone=OTHER_PHONE, description="快递三天没到")
+    _conversation(sessions, "rest", OTHER, [("in", f"my number is {OTHER_PHONE}")])
+    return {"first": first, "second": second, "other": other}
+
+
+def _forget(sessions, **kwargs):
+    with transaction(sessions) as session:
+        return forget_customer(
+            session, sender_id=SENDER, actor=OPERATOR, now=NOW + timedelta(days=5), **kwargs
+        )
+
+
+def test_no_personal_data_of_the_customer_remains_anywhere(engine, sessions, world):
+    before = "\n".join(scan(engine))
+    assert all(secret in before for secret in SECRETS)  # the scan sees them when present
+
+    report = _forget(sessions)
+
+    after = scan(engine)
+    leftovers = [value for value in after for secret in SECRETS if secret in value]
+    assert leftovers == []
+    assert report.identities == 2
+    assert report.customers == 2
+    assert report.tickets == 2
+    assert report.messages == 5
+
+
+def test_tickets_stay_for_statistics_and_the_erasure_is_audited(sessions, world):
+    _forget(sessions)
+    with sessions() as session:
+        ticket = get_ticket(session, world["first"])
+        assert ticket.description == REDACTED
+        assert ticket.resolution_note == REDACTED
+        assert (ticket.contact_phone, ticket.contact_email, ticket.order_id, ticket.product) == (
+            None,
+            None,
+            None,
+            None,
+        )
+        assert ticket.sender_id.startswith("forgotten-")
+        # what statistics need is untouched
+        assert (ticket.status, ticket.category, ticket.severity, ticket.motive) == (
+            "resolved",
+            "product_quality",
+            "general",
+            "compensation",
+        )
+        assert ticket.desired_resolution == "refund"
+        assert ticket.first_responded_at is not None
+        last = ticket.events[-1]
+        assert (last.actor, last.action) == ("operator:dpo", "customer_forgotten")
+        kept = [e.data for e in ticket.events if e.action == "status_changed"]
+        assert kept[0]["from"] == "open" and kept[0]["to"] == "in_progress"
+        assert kept[1]["note"] == REDACTED
+        customer = session.execute(
+            select(Customer).where(Customer.id == ticket.customer_id)
+        ).scalar_one()
+        assert customer.sender_id == ticket.sender_id
+        assert (customer.phone, customer.email) == (None, None)
+        assert customer.forgotten_by == "operator:dpo"
+        assert customer.forgotten_at == NOW + timedelta(days=5)
+        assert session.execute(select(func.count(Ticket.id))).scalar_one() == 3
+
+
+def test_the_other_customer_is_untouched(engine, sessions, world):
+    _forget(sessions)
+    everything = "\n".join(scan(engine))
+    assert OTHER_PHONE in everything
+    assert "快递三天没到" in everything
+    with sessions() as session:
+        other = get_ticket(session, world["other"])
+        assert (other.sender_id, other.contact_phone) == (OTHER, OTHER_PHONE)
+
+
+def test_one_channel_only(sessions, world):
+    report = _forget(sessions, channel="telegram")
+    assert (report.identities, report.tickets) == (1, 1)
+    with sessions() as session:
+        assert get_ticket(session, world["first"]).contact_phone == PHONE
+        assert get_ticket(session, world["second"]).description == REDACTED
+
+
+def test_forgetting_twice_finds_nothing_the_second_time(sessions, world):
+    assert _forget(sessions).found
+    again = _forget(sessions)
+    assert not again.found
+    assert (again.tickets, again.messages) == (0, 0)
+
+
+def test_rasa_tracker_rows_of_the_customer_are_deleted(tmp_path):
+    path = _tracker(tmp_path)
+    keys = [tracker_key(channel, SENDER) for channel in ("rest", "telegram", "webchat")]
+    assert forget_in_tracker_store(path, keys) == 2
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT sender_id, data FROM events").fetchall()
+    assert rows == [(tracker_key("rest", OTHER), json.dumps({"text": f"call me {OTHER_PHONE}"}))]
+    raw = path.read_bytes()
+    assert PHONE.encode() not in raw  # secure_delete: the freed pages are zeroed
+    assert DESCRIPTION.encode() not in raw
+
+
+def test_a_missing_tracker_store_or_table_is_nothing_to_delete(tmp_path):
+    assert forget_in_tracker_store(tmp_path / "absent.db", ["rest:x"]) == 0
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    assert forget_in_tracker_store(empty, ["rest:x"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"from": "open", "to": "resolved", "note": "call 13987654321"},
+         {"from": "open", "to": "resolved", "note": REDACTED}),
+        ({"field": "severity", "before": "general", "after": "major"},
+         {"field": "severity", "before": "general", "after": "major"}),
+        ({"field": "contact_phone", "before": "13987654321", "after": None},
+         {"field": "contact_phone", "before": REDACTED, "after": None}),
+        ({"text": "x", "amount": 30, "items": ["a", {"b": "c"}]},
+         {"text": REDACTED, "amount": 30, "items": [REDACTED, {"b": REDACTED}]}),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_event_data_keeps_only_what_is_not_personal(data, expected):
+    assert scrub_event_data(data) == expected
