@@ -11,13 +11,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# Everything that changes what `rasa train` produces. The rule-based entity and emotion
-# modules in bot/nlu are not trained (the model loads their current code), so editing a
-# lexicon does not cost a retrain; the tokeniser in rasa_components.py shapes features.
+# Everything that changes what `rasa train` produces: the data, the domain, the config, the
+# tokeniser and other components (rasa_components.py), and the emotion classifier's data and
+# features (it is trained on the lexicon scorer's cues). The rule-based entity module is not
+# trained, so editing its lexicons does not cost a retrain.
 MODEL_INPUTS = (
     "config.yml", "domain.yml", "data", "bot/nlu/rasa_components.py", "requirements/rasa.txt",
+    "bot/nlu/emotion_data", "bot/nlu/emotion.py", "bot/nlu/emotion_model.py",
 )  # fmt: skip
-_SUFFIXES = {".yml", ".yaml", ".py", ".txt", ".json"}
+_SUFFIXES = {".yml", ".yaml", ".py", ".txt", ".json", ".jsonl"}
 
 
 def fingerprint(root: Path) -> str:

@@ -41,6 +41,7 @@ SIGNAL_CUES = (
     "stacked anger",
     "ranting",
 )
+CLASS_WEIGHT = {"calm": 0.4, "upset": 1.2, "angry": 1.4, "furious": 2.5}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACES = re.compile(r"\s+")
 _BANG_RUN = re.compile(r"[!！]{2,}")
@@ -129,11 +130,15 @@ class EmotionModel:
 
     def __init__(
         self,
-        c: float = 4.0,
-        lexicon_weight: float = 1.0,
-        class_weight: Any = "balanced",
+        c: float = 30.0,
+        lexicon_weight: float = 2.0,
+        class_weight: Any = None,
         max_iter: int = 3000,
     ) -> None:
+        # Tuned by 5-fold cross-validation on the training file: calm is down-weighted because
+        # the lexicon already errs towards calm on unseen data, furious up-weighted for recall.
+        if class_weight is None:
+            class_weight = dict(CLASS_WEIGHT)
         self.c = c
         self.lexicon_weight = lexicon_weight
         self.class_weight = class_weight

@@ -77,9 +77,48 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EmotionAnnotator(GraphComponent):
-    """Adds `"emotion": {"level", "score"}` to every parse result (bot.nlu.emotion)."""
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class EmotionClassifier(GraphComponent):
+    """Adds `"emotion": {"level", "score"}` to every parse result (DESIGN §4).
+
+    A logistic regression over the lexicon's cues and character n-grams
+    (bot.nlu.emotion_model), trained on the JSON Lines file named by `training_file` (relative
+    to the working directory of `rasa train`). Without a trained model (the file is missing,
+    scikit-learn is unavailable, the stored model cannot be read) the lexicon scorer
+    bot.nlu.emotion.analyse answers alone.
+    """
+
+    MODEL_FILE = "emotion_model.pkl"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"training_file": "bot/nlu/emotion_data/train.jsonl"}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **(config or {})}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """The training file and the feature code: Rasa's cache must retrain when they change."""
+        import hashlib
+        from pathlib import Path
+
+        from bot.nlu import emotion_model
+
+        digest = hashlib.sha256()
+        training_file = Path({**cls.get_default_config(), **(config or {})}["training_file"])
+        for path in (training_file, Path(emotion_module.__file__), Path(emotion_model.__file__)):
+            digest.update(path.read_bytes() if path.is_file() else b"missing")
+        return digest.hexdigest()
 
     @classmethod
     def create(
@@ -88,15 +127,55 @@ class EmotionAnnotator(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EmotionAnnotator":
-        return cls()
+    ) -> "EmotionClassifier":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "EmotionClassifier":
+        import logging
+
+        model = None
+        try:
+            from bot.nlu.emotion_model import EmotionModel
+
+            with model_storage.read_from(resource) as directory:
+                model = EmotionModel.load(directory / cls.MODEL_FILE)
+        except Exception as error:  # noqa: BLE001 - any failure: the lexicon answers alone
+            logging.getLogger(__name__).warning(
+                "Emotion model not loaded (%s); using the lexicon scorer.", error
+            )
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from bot.nlu.emotion_model import train as train_model
+
+        model = train_model(self._config["training_file"])
+        with self._model_storage.write_to(self._resource) as directory:
+            model.save(directory / self.MODEL_FILE)
+        self.model = model
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    def _analyse(self, texts: List[Text]) -> List[Any]:
+        if self.model is not None:
+            try:
+                return self.model.analyse_many(texts)
+            except Exception:  # noqa: BLE001 - a broken model must not break parsing
+                pass
+        return [emotion_module.analyse(text) for text in texts]
+
     def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            result = emotion_module.analyse(message.get(TEXT) or "")
+        texts = [message.get(TEXT) or "" for message in messages]
+        for message, result in zip(messages, self._analyse(texts)):
             message.set("emotion", result.as_dict(), add_to_output=True)
         return messages
 

@@ -183,3 +183,44 @@ def test_empty_and_emoji_only_messages_get_a_polite_answer(stack):
         chat = Conversation(client, f"odd-{uuid.uuid4().hex[:8]}")
         assert chat.text(chat.say("   ")).strip()
         assert chat.text(chat.say("😡😡😡")).strip()
+
+
+def test_suggestion_is_recorded_and_not_a_complaint(stack):
+    sender = f"idea-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        replies = chat.say("建议你们的app加一个夜间模式，晚上看着太刺眼了")
+        assert "建议" in chat.text(replies)
+        ticket = _tickets(stack, client, sender)["items"][0]
+    assert ticket["motive"] == "suggestion"
+    assert ticket["category"] == "other"
+    assert ticket["severity"] == "general"
+
+
+def test_furious_customer_hears_empathy_first_and_is_offered_a_person(stack):
+    with stack.client() as client:
+        chat = Conversation(client, f"fury-{uuid.uuid4().hex[:8]}")
+        replies = chat.say("你们他妈的什么破服务！！！第三次了还没人管！！！")
+    assert "抱歉" in replies[0]["text"]
+    assert "/request_human" in chat.payloads(replies)
+
+
+def test_threat_makes_the_complaint_major_and_offers_a_person(stack):
+    sender = f"threat-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        chat.say(
+            "the washing machine broke after a week and if you don't fix it I'm calling my lawyer"
+        )
+        chat.say("order LG20261111")
+        chat.say("max@example.com")
+        replies = chat.say("/affirm")
+        ticket = _tickets(stack, client, sender)["items"][0]
+        objection = chat.say("no, that is not acceptable")
+        detail = client.get(f"/api/tickets/{ticket['id']}", headers=stack.api_headers).json()
+    assert ticket["severity"] == "major"
+    assert ticket["desired_resolution"] == "repair"
+    assert "/request_human" in chat.payloads(replies)
+    assert "priority" in chat.text(replies)
+    assert ticket["id"] in chat.text(objection)
+    assert [e for e in detail["events"] if e["what"] == "objection"]

@@ -1,0 +1,133 @@
+"""The learned emotion model (bot.nlu.emotion_model) and its training data.
+
+Feature extraction is standard library only and tested everywhere; training needs
+scikit-learn, which only the Rasa venv has, so those tests skip elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.nlu import emotion_model as em
+from bot.nlu.emotion import CUES, LEVELS, MAX_CHARS, analyse, cue_counts, level_for
+
+TRAIN = Path(__file__).parents[2] / "bot" / "nlu" / "emotion_data" / "train.jsonl"
+
+
+def test_importing_the_module_does_not_import_sklearn() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, bot.nlu.emotion_model; assert 'sklearn' not in sys.modules"
+    root = Path(__file__).parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+    assert em.EmotionModel().classifier is None
+
+
+def test_lexicon_features_have_a_fixed_layout() -> None:
+    for text in ("", "hi", "质量太差了", "THIS IS TRASH!!!", "我要去12315投诉！！！"):
+        values = em.lexicon_features(text)
+        assert len(values) == len(em.FEATURE_NAMES)
+        assert all(isinstance(v, float) for v in values)
+
+
+def test_lexicon_features_carry_the_lexicon_evidence() -> None:
+    names = em.FEATURE_NAMES
+    values = dict(zip(names, em.lexicon_features("我要去12315投诉！！！"), strict=True))
+    assert values["lexicon score"] == analyse("我要去12315投诉！！！").score
+    assert values["level=furious"] == 1.0
+    assert values["cue=threat"] == 1.0 and values["hits=threat"] > 0
+    assert values["exclamation run"] == 1.0 and values["chinese"] == 1.0
+    calm = dict(zip(names, em.lexicon_features("Order number 20260412883"), strict=True))
+    assert calm["level=calm"] == 1.0 and calm["lexicon score"] == 0.0
+    assert calm["chinese"] == 0.0
+
+
+def test_cue_counts_match_analyse() -> None:
+    text = "垃圾！！你们他妈的，我要起诉"
+    counts = cue_counts(text)
+    assert set(counts) <= set(CUES)
+    assert set(counts) <= set(analyse(text).cues)
+    assert counts["rage"] >= 1 and counts["threat"] >= 1
+    assert cue_counts("订单号是2026031500123") == {}
+
+
+def test_char_ngrams_are_lower_cased_and_capped() -> None:
+    grams = em.char_ngrams("AbC")
+    assert sorted(grams) == sorted(["a", "b", "c", "ab", "bc", "abc"])
+    assert em.char_ngrams("") == []
+    long = em.char_ngrams("x" * (MAX_CHARS * 2))
+    assert max(len(g) for g in long) == 3
+    assert len(long) == 3 * em.NGRAM_CHARS - 3
+    assert em.normalise("  Hello \n  World  ") == "hello world"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_score_lies_in_the_band_of_its_level(level: str) -> None:
+    for probs in ([1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0.25] * 4):
+        score = em.score_for(level, probs)
+        assert 0.0 <= score <= 1.0
+        assert level_for(score) == level
+
+
+def test_score_rises_with_the_expected_level() -> None:
+    low = em.score_for("upset", [0.3, 0.6, 0.1, 0.0])
+    high = em.score_for("upset", [0.0, 0.6, 0.3, 0.1])
+    assert low < high
+    assert em.score_for("calm", [1, 0, 0, 0]) < em.score_for("furious", [0, 0, 0, 1])
+
+
+def test_training_file_is_well_formed() -> None:
+    rows = [json.loads(line) for line in TRAIN.read_text("utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 900
+    assert all(row["emotion"] in LEVELS and row["lang"] in ("zh", "en") for row in rows)
+    assert len({row["text"] for row in rows}) == len(rows)
+    langs = Counter(row["lang"] for row in rows)
+    assert min(langs.values()) >= 0.45 * len(rows)
+    levels = Counter(row["emotion"] for row in rows)
+    assert all(levels[level] >= 0.1 * len(rows) for level in LEVELS)
+    texts, labels = em.load_jsonl(TRAIN)
+    assert len(texts) == len(labels) == len(rows)
+
+
+def test_training_file_holds_no_held_out_text() -> None:
+    heldout = Path(__file__).parent / "heldout.jsonl"
+    if not heldout.exists():
+        pytest.skip("no held-out set")
+    held = {json.loads(line)["text"] for line in heldout.read_text("utf-8").splitlines() if line}
+    train = {json.loads(line)["text"] for line in TRAIN.read_text("utf-8").splitlines() if line}
+    assert not held & train
+
+
+def test_model_learns_and_round_trips(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    rows = [
+        ("hello", "calm"),
+        ("order 12345678", "calm"),
+        ("really disappointing", "upset"),
+        ("质量太差了", "upset"),
+        ("absolute trash!!", "angry"),
+        ("垃圾东西", "angry"),
+        ("I'm suing you!!!", "furious"),
+        ("我要去12315投诉！！！", "furious"),
+    ] * 3
+    model = em.EmotionModel().fit([t for t, _ in rows], [label for _, label in rows])
+    path = tmp_path / "model.pkl"
+    model.save(path)
+    loaded = em.EmotionModel.load(path)
+    for text in ("hello", "我要去12315投诉！！！"):
+        result = loaded.analyse(text)
+        assert result.level in LEVELS and level_for(result.score) == result.level
+    assert loaded.analyse("").level == "calm"
+    assert loaded.analyse("我要去12315投诉！！！").level == "furious"
+
+
+def test_model_on_the_training_file() -> None:
+    pytest.importorskip("sklearn")
+    model = em.train(TRAIN)
+    assert model.analyse("你们他妈的怎么送的货！！！我要曝光你们").level == "furious"
+    assert model.analyse("订单号是2026031500123").level == "calm"
