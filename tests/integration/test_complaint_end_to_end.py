@@ -200,7 +200,7 @@ def test_suggestion_is_recorded_and_not_a_complaint(stack):
 def test_furious_customer_hears_empathy_first_and_is_offered_a_person(stack):
     with stack.client() as client:
         chat = Conversation(client, f"fury-{uuid.uuid4().hex[:8]}")
-        replies = chat.say("你们他妈的什么破服务！！！第三次了还没人管！！！")
+        replies = chat.say("你们他妈的什么破快递！！！第三次了包裹还没到也没人管！！！")
     assert "抱歉" in replies[0]["text"]
     assert "/request_human" in chat.payloads(replies)
 
