@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import httpx
 
 from bot.model import ensure_model, fingerprint, rasa_environment
 from bot.paths import PROJECT_ROOT
-from bot.stack import Service
+from bot.stack import Service, free_port
 
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 BASELINE_CONFIG = PROJECT_ROOT / "tests" / "nlu" / "baseline_config.yml"
@@ -34,12 +33,6 @@ def data_sets() -> list[Path]:
     if public.exists():
         sets.append(public)
     return sets
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def baseline_model(say: Callable[[str], None]) -> Path:
@@ -58,7 +51,7 @@ def baseline_model(say: Callable[[str], None]) -> Path:
 
 
 def serve(model: Path, log_dir: Path) -> tuple[Service, str, str]:
-    port, token = _free_port(), "evaluation-token"
+    port, token = free_port(), "evaluation-token"
     # Parsing needs no action server and no tracker store: an empty endpoints file.
     endpoints = log_dir / "endpoints.yml"
     endpoints.write_text("{}\n", encoding="utf-8")

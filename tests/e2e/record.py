@@ -7,7 +7,6 @@ behaviour that `rasa test` checks with --fail-on-prediction-errors.
 from __future__ import annotations
 
 import re
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -19,15 +18,9 @@ import yaml
 from bot.config import ensure_secrets, load_settings
 from bot.model import ensure_model
 from bot.paths import PROJECT_ROOT
-from bot.stack import Stack
+from bot.stack import Stack, free_port
 
 HERE = Path(__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def to_test_story(name: str, story_yaml: str, turns: list[str]) -> dict[str, Any]:
@@ -48,7 +41,7 @@ def to_test_story(name: str, story_yaml: str, turns: list[str]) -> dict[str, Any
 
 def record(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     var_dir = Path(tempfile.mkdtemp(prefix="complaintbot-e2e-"))
-    ports = {"port": _free_port(), "rasa_port": _free_port(), "actions_port": _free_port()}
+    ports = {"port": free_port(), "rasa_port": free_port(), "actions_port": free_port()}
     settings, _ = ensure_secrets(
         load_settings(
             _env_file=None,

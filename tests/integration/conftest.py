@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,13 +11,7 @@ import pytest
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.model import ensure_model
 from bot.paths import PROJECT_ROOT
-from bot.stack import Stack
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bot.stack import Stack, free_port
 
 
 @dataclass

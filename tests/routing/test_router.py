@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from bot.conversations.store import transcript
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router, clean_text, safe_for_rasa
+from bot.stack import free_port
 
 INTENTS = frozenset({"affirm", "deny", "inform", "complain_delivery"})
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # nothing listens once the socket closes
-
-
 @pytest.fixture
 def router(sessions):
-    rasa = RasaClient([f"http://127.0.0.1:{_closed_port()}"], token=None, timeout=2.0)
+    unreachable = f"http://127.0.0.1:{free_port()}"  # a free port: nothing listens there
+    rasa = RasaClient([unreachable], token=None, timeout=2.0)
     return Router(sessions=sessions, rasa=rasa, allowed_intents=INTENTS, max_chars=200)
 
 
