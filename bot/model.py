@@ -87,7 +87,7 @@ def ensure_model(root: Path, say: Callable[[str], None] = print) -> Path:
     rasa = root / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
         raise SystemExit("Rasa is not installed: run `make setup` first")
-    say("training the Rasa model (data, domain or config changed; about 3-5 minutes on 2 cores)")
+    say("training the Rasa model (data, domain or config changed; up to 10 minutes on 2 cores)")
     started = time.monotonic()
     command = [
         str(rasa), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
