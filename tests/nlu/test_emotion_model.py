@@ -103,31 +103,64 @@ def test_training_file_holds_no_held_out_text() -> None:
     assert not held & train
 
 
+def _in_rasa_environment(code: str) -> None:
+    """Runs `code` where scikit-learn lives: the Rasa environment (Python 3.10)."""
+    import subprocess
+    import textwrap
+
+    from bot.model import rasa_environment
+    from bot.paths import PROJECT_ROOT
+
+    python = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+    if not python.exists():
+        pytest.fail("the Rasa environment is missing: run `make setup`")
+    result = subprocess.run(
+        [str(python), "-c", textwrap.dedent(code)],
+        cwd=PROJECT_ROOT,
+        env=rasa_environment(PROJECT_ROOT),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_model_learns_and_round_trips(tmp_path: Path) -> None:
-    pytest.importorskip("sklearn")
-    rows = [
-        ("hello", "calm"),
-        ("order 12345678", "calm"),
-        ("really disappointing", "upset"),
-        ("质量太差了", "upset"),
-        ("absolute trash!!", "angry"),
-        ("垃圾东西", "angry"),
-        ("I'm suing you!!!", "furious"),
-        ("我要去12315投诉！！！", "furious"),
-    ] * 3
-    model = em.EmotionModel().fit([t for t, _ in rows], [label for _, label in rows])
-    path = tmp_path / "model.pkl"
-    model.save(path)
-    loaded = em.EmotionModel.load(path)
-    for text in ("hello", "我要去12315投诉！！！"):
-        result = loaded.analyse(text)
-        assert result.level in LEVELS and level_for(result.score) == result.level
-    assert loaded.analyse("").level == "calm"
-    assert loaded.analyse("我要去12315投诉！！！").level == "furious"
+    _in_rasa_environment(
+        f"""
+        from pathlib import Path
+        from bot.nlu import emotion_model as em
+        from bot.nlu.emotion import LEVELS, level_for
+        rows = [
+            ("hello", "calm"),
+            ("order 12345678", "calm"),
+            ("really disappointing", "upset"),
+            ("质量太差了", "upset"),
+            ("absolute trash!!", "angry"),
+            ("垃圾东西", "angry"),
+            ("I'm suing you!!!", "furious"),
+            ("我要去12315投诉！！！", "furious"),
+        ] * 3
+        model = em.EmotionModel().fit([t for t, _ in rows], [label for _, label in rows])
+        path = Path({str(tmp_path)!r}) / "model.pkl"
+        model.save(path)
+        loaded = em.EmotionModel.load(path)
+        for text in ("hello", "我要去12315投诉！！！"):
+            result = loaded.analyse(text)
+            assert result.level in LEVELS and level_for(result.score) == result.level
+        assert loaded.analyse("").level == "calm"
+        assert loaded.analyse("我要去12315投诉！！！").level == "furious"
+        """
+    )
 
 
 def test_model_on_the_training_file() -> None:
-    pytest.importorskip("sklearn")
-    model = em.train(TRAIN)
-    assert model.analyse("你们他妈的怎么送的货！！！我要曝光你们").level == "furious"
-    assert model.analyse("订单号是2026031500123").level == "calm"
+    _in_rasa_environment(
+        """
+        from bot.nlu import emotion_model as em
+        from bot.paths import PROJECT_ROOT
+        model = em.train(PROJECT_ROOT / "bot" / "nlu" / "emotion_data" / "train.jsonl")
+        assert model.analyse("你们他妈的怎么送的货！！！我要曝光你们").level == "furious"
+        assert model.analyse("订单号是2026031500123").level == "calm"
+        """
+    )

@@ -11,8 +11,8 @@ import yaml
 from bot.model import rasa_environment
 from bot.paths import PROJECT_ROOT
 
-# Intents of the contract whose dialogue arrives with a later feature (follow-up ratings).
-INTENTS_WITHOUT_DIALOGUE_YET = {"rate_service"}
+# Intents of the contract without dialogue of their own (none at present).
+INTENTS_WITHOUT_DIALOGUE_YET: set[str] = set()
 
 
 def _responses_used_in_code() -> set[str]:
