@@ -13,6 +13,7 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, utcnow
+from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
 from bot.nlu.language import detect_language
@@ -94,8 +95,8 @@ class Router:
         self.max_chars = max_chars
         self.clock = clock
 
-    def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[str, str]:
-        """Commits the customer's message; returns (conversation owner, language)."""
+    def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[int, str, str]:
+        """Commits the customer's message; returns (conversation id, owner, language)."""
         now = self.clock()
         with transaction(self.sessions) as session:
             conv = get_or_create_conversation(
@@ -105,16 +106,15 @@ class Router:
             add_message(
                 session, conversation=conv, direction="in", author="customer", text=text, now=now
             )
-            return conv.owner, conv.language or "en"
+            return conv.id, conv.owner, conv.language or "en"
 
-    def _store_replies(self, channel: str, sender_id: str, replies: list[Reply]) -> None:
+    def _store_replies(self, conversation_id: int, replies: list[Reply]) -> None:
         if not replies:
             return
         now = self.clock()
         with transaction(self.sessions) as session:
-            conv = get_or_create_conversation(
-                session, channel=channel, sender_id=sender_id, now=now
-            )
+            conv = session.get(Conversation, conversation_id)
+            assert conv is not None  # stored by _store_inbound in this same turn
             for reply in replies:
                 add_message(
                     session,
@@ -132,7 +132,9 @@ class Router:
         if not text:
             lang = detect_language(raw_text) or "en"
             return [Reply(EMPTY[lang], author="system")]
-        owner, lang = await anyio.to_thread.run_sync(self._store_inbound, channel, sender_id, text)
+        conversation_id, owner, lang = await anyio.to_thread.run_sync(
+            self._store_inbound, channel, sender_id, text
+        )
         if owner != "bot":
             return []  # an agent owns the conversation: the message waits for them
         replies: list[Reply] = []
@@ -156,5 +158,5 @@ class Router:
                 for a in answers
                 if a.get("text") or a.get("buttons")
             )
-        await anyio.to_thread.run_sync(self._store_replies, channel, sender_id, replies)
+        await anyio.to_thread.run_sync(self._store_replies, conversation_id, replies)
         return replies
