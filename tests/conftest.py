@@ -1,17 +1,23 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), settings."""
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings, the running stack."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
+from bot.model import ensure_model
+from bot.paths import PROJECT_ROOT
+from bot.stack import Stack, free_port
 
 POSTGRES_URL = os.environ.get(
     "COMPLAINTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -92,3 +98,54 @@ def time_limit():
             signal.signal(signal.SIGALRM, previous)
 
     return limit
+
+
+@dataclass
+class RunningStack:
+    """Rasa + action server + gateway as subprocesses, on free ports and a temporary var/."""
+
+    settings: Settings
+    base_url: str
+    processes: Stack
+
+    @property
+    def api_headers(self) -> dict[str, str]:
+        assert self.settings.api_token is not None
+        return {"Authorization": f"Bearer {self.settings.api_token.get_secret_value()}"}
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=60.0)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[RunningStack]:
+    var_dir = tmp_path_factory.mktemp("stack-var")
+    rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
+    settings, _ = ensure_secrets(
+        load_settings(
+            _env_file=None,
+            env="development",
+            var_dir=var_dir,
+            database_url=f"sqlite:///{var_dir / 'complaintbot.db'}",
+            redis_url=None,
+            port=gateway_port,
+            rasa_port=rasa_port,
+            actions_port=actions_port,
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            actions_url=f"http://127.0.0.1:{actions_port}",
+            rasa_token=None,
+            api_token=None,
+        )
+    )
+    model = ensure_model(PROJECT_ROOT)
+    running = Stack(settings, model, PROJECT_ROOT)
+    # Started once per test session (Rasa takes ~45 s); tests that stop a service restart it.
+    running.start(say=lambda _msg: None)
+    try:
+        yield RunningStack(
+            settings=settings,
+            base_url=f"http://127.0.0.1:{gateway_port}",
+            processes=running,
+        )
+    finally:
+        running.stop()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from bot.routing.outbound import Outbound
 from bot.routing.router import Router
 
 router = APIRouter(tags=["channels"])
@@ -24,6 +25,9 @@ class RestReply(BaseModel):
     recipient_id: str
     text: str
     buttons: list[dict[str, Any]] | None = None
+    custom: dict[str, Any] | None = Field(
+        default=None, description='for an agent\'s message: {"author": "agent", "display_name"}'
+    )
 
 
 @router.post(
@@ -33,9 +37,28 @@ class RestReply(BaseModel):
     summary="Send a customer message; returns the replies",
 )
 async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, Any]]:
-    """The message is stored before this returns. While an agent owns the conversation the
-    list is empty and the message waits for the agent."""
+    """The message is stored before this returns. Messages sent to this customer since their
+    last request (an agent's, a follow-up) come first. While an agent owns the conversation
+    the message waits for the agent and only such pending messages are returned."""
     routing: Router = request.app.state.router
+    outbound: Outbound = request.app.state.outbound
     sender = body.sender.strip() or body.sender
+    pending = await outbound.take_pending("rest", sender)
     replies = await routing.handle("rest", sender, body.message)
-    return [reply.as_rest(body.sender) for reply in replies]
+    return [reply.as_rest(body.sender) for reply in [*pending, *replies]]
+
+
+@router.get(
+    "/webhooks/rest/messages",
+    response_model=list[RestReply],
+    response_model_exclude_none=True,
+    summary="Messages sent to a REST customer since their last request (agent, follow-up)",
+)
+async def rest_pending(
+    request: Request, sender: str = Query(min_length=1, max_length=200)
+) -> list[dict[str, Any]]:
+    """REST cannot push: a client polls here (or just sends its next message) to receive what
+    an agent or a follow-up said. Each message is returned once."""
+    outbound: Outbound = request.app.state.outbound
+    sender = sender.strip() or sender
+    return [reply.as_rest(sender) for reply in await outbound.take_pending("rest", sender)]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -31,7 +32,15 @@ class Message(Base):
     """A message in or out. Inbound ones are committed before the bot sees them."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index(
+            "ix_messages_pending",
+            "conversation_id",
+            postgresql_where=sql_text("delivered_at IS NULL AND direction = 'out'"),
+            sqlite_where=sql_text("delivered_at IS NULL AND direction = 'out'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -40,3 +49,6 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Outbound only: when the customer got it. Null = pending (REST has no push, the widget
+    # may be closed); pending messages are handed over on the customer's next contact.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

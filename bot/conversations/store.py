@@ -51,6 +51,7 @@ def add_message(
     text: str,
     now: datetime,
     buttons: list[dict[str, Any]] | None = None,
+    delivered: bool = False,
 ) -> Message:
     message = Message(
         conversation_id=conversation.id,
@@ -59,6 +60,7 @@ def add_message(
         text=text,
         buttons=buttons or None,
         created_at=now,
+        delivered_at=now if delivered else None,
     )
     session.add(message)
     conversation.last_message_at = now

@@ -6,8 +6,6 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +15,7 @@ from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
 from bot.nlu.language import detect_language
+from bot.routing.messages import Reply
 from bot.routing.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -38,19 +37,6 @@ TRUNCATED = {
     "zh": "您的消息较长，我先按前 {n} 个字处理，全文已保存。",
     "en": "Your message was long: I've read the first {n} characters, and the full text is saved.",
 }
-
-
-@dataclass
-class Reply:
-    text: str
-    buttons: list[dict[str, Any]] = field(default_factory=list)
-    author: str = "bot"
-
-    def as_rest(self, recipient_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"recipient_id": recipient_id, "text": self.text}
-        if self.buttons:
-            out["buttons"] = self.buttons
-        return out
 
 
 def clean_text(raw: str) -> str:
@@ -124,6 +110,7 @@ class Router:
                     text=reply.text,
                     buttons=reply.buttons,
                     now=now,
+                    delivered=True,  # returned to the channel in this same turn
                 )
 
     async def handle(self, channel: str, sender_id: str, raw_text: str) -> list[Reply]:

@@ -17,6 +17,7 @@ from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.paths import PROJECT_ROOT
 from bot.privacy import configure_logging
+from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
 from bot.web import api_tickets, health
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_token.get_secret_value() if settings.rasa_token else None,
             settings.rasa_timeout,
         )
+        # One way out to customers on any channel; channels register their deliverers.
+        app.state.outbound = Outbound(app.state.sessions)
         app.state.router = Router(
             sessions=app.state.sessions,
             rasa=app.state.rasa,

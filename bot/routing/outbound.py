@@ -1,0 +1,119 @@
+"""The one way out to a customer, whatever their channel: for the bot, agents and follow-ups.
+
+`Outbound.send` stores the messages first (so nothing said is ever lost), then hands them to
+the channel's deliverer. A channel that cannot push (REST), or a customer who is offline
+(the widget closed), leaves them pending: they reach the customer on their next contact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.agents.service import display_names
+from bot.clock import Clock, utcnow
+from bot.conversations.models import Conversation, Message
+from bot.conversations.store import add_message, get_or_create_conversation
+from bot.db import transaction
+from bot.routing.messages import Reply
+
+logger = logging.getLogger(__name__)
+
+# deliver(sender_id, replies) -> True when the customer has them now.
+Deliverer = Callable[[str, Sequence[Reply]], Awaitable[bool]]
+
+
+def reply_from_message(message: Message, display_names: dict[str, str] | None = None) -> Reply:
+    author = message.author
+    display = None
+    if author.startswith("agent:"):
+        username = author.split(":", 1)[1]
+        display = (display_names or {}).get(username, username)
+    return Reply(message.text, list(message.buttons or []), author, display)
+
+
+class Outbound:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self._deliverers: dict[str, Deliverer] = {}
+
+    def register(self, channel: str, deliver: Deliverer) -> None:
+        self._deliverers[channel] = deliver
+
+    def _store(self, channel: str, sender_id: str, replies: Sequence[Reply]) -> list[int]:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            conv = get_or_create_conversation(
+                session, channel=channel, sender_id=sender_id, now=now
+            )
+            return [
+                add_message(
+                    session,
+                    conversation=conv,
+                    direction="out",
+                    author=reply.author,
+                    text=reply.text,
+                    buttons=reply.buttons,
+                    now=now,
+                ).id
+                for reply in replies
+            ]
+
+    def mark_delivered(self, message_ids: Sequence[int]) -> None:
+        if not message_ids:
+            return
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            for message in session.scalars(select(Message).where(Message.id.in_(message_ids))):
+                message.delivered_at = message.delivered_at or now
+
+    async def send(self, channel: str, sender_id: str, replies: Sequence[Reply]) -> bool:
+        """Stores `replies` on the customer's conversation and delivers them if the channel
+        can push now. Returns True when delivered live, False when left pending."""
+        if not replies:
+            return True
+        ids = await anyio.to_thread.run_sync(self._store, channel, sender_id, replies)
+        deliver = self._deliverers.get(channel)
+        if deliver is None:
+            return False
+        try:
+            delivered = await deliver(sender_id, replies)
+        except Exception:  # a channel failure must not lose the stored messages
+            logger.exception("delivery on %s failed; the messages stay pending", channel)
+            return False
+        if delivered:
+            await anyio.to_thread.run_sync(self.mark_delivered, ids)
+        return delivered
+
+    def _take_pending(self, channel: str, sender_id: str) -> list[Reply]:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            rows = list(
+                session.scalars(
+                    select(Message)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .where(
+                        Conversation.channel == channel,
+                        Conversation.sender_id == sender_id,
+                        Message.direction == "out",
+                        Message.delivered_at.is_(None),
+                    )
+                    .order_by(Message.id)
+                )
+            )
+            names = display_names(
+                session, {m.author.split(":", 1)[1] for m in rows if m.author.startswith("agent:")}
+            )
+            for message in rows:
+                message.delivered_at = now
+            return [reply_from_message(m, names) for m in rows]
+
+    async def take_pending(self, channel: str, sender_id: str) -> list[Reply]:
+        """The messages not yet delivered to this customer, oldest first, now marked
+        delivered (the caller hands them over)."""
+        return await anyio.to_thread.run_sync(self._take_pending, channel, sender_id)
