@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -41,6 +42,13 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
+    # Checked against Telegram's X-Telegram-Bot-Api-Secret-Token header in webhook mode;
+    # unset = derived from the bot token (the same on every gateway replica).
+    telegram_webhook_secret: SecretStr | None = None
+    # The Bot API server; only tests and self-hosted Bot API servers change it.
+    telegram_api_url: str = "https://api.telegram.org"
+    # Largest photo/document kept as evidence (Telegram's bots can download up to 20 MB).
+    max_evidence_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     rasa_port: int = Field(default=5005, ge=1, le=65535)
@@ -57,10 +65,20 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("rasa_token", "api_token", "telegram_token", mode="before")
+    @field_validator(
+        "rasa_token", "api_token", "telegram_token", "telegram_webhook_secret", mode="before"
+    )
     @classmethod
     def _empty_secret_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"expected http(s)://host[:port], got {value!r}")
+        return value.rstrip("/")
 
     @field_validator("rasa_url", "actions_url")
     @classmethod
@@ -105,6 +123,18 @@ class Settings(BaseSettings):
                 if len(secret.get_secret_value()) < 16:
                     raise ValueError(f"COMPLAINTBOT_{name.upper()} must be at least 16 characters")
         return self
+
+    @property
+    def telegram_secret(self) -> str | None:
+        """The webhook secret token Telegram echoes in every call (A-Z, a-z, 0-9, _ and -)."""
+        if self.telegram_webhook_secret is not None:
+            return self.telegram_webhook_secret.get_secret_value()
+        if self.telegram_token is None:
+            return None
+        digest = hashlib.sha256(
+            b"complaintbot-webhook:" + self.telegram_token.get_secret_value().encode()
+        )
+        return digest.hexdigest()[:48]
 
     @property
     def rasa_urls(self) -> list[str]:
@@ -179,7 +209,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "COMPLAINTBOT_RASA_TIMEOUT": str(settings.rasa_timeout),
         "COMPLAINTBOT_LOG_LEVEL": settings.log_level,
     }
-    for name in ("rasa_token", "api_token", "telegram_token"):
+    env["COMPLAINTBOT_TELEGRAM_API_URL"] = settings.telegram_api_url
+    env["COMPLAINTBOT_MAX_EVIDENCE_BYTES"] = str(settings.max_evidence_bytes)
+    for name in ("rasa_token", "api_token", "telegram_token", "telegram_webhook_secret"):
         secret = getattr(settings, name)
         if secret is not None:
             env[f"COMPLAINTBOT_{name.upper()}"] = secret.get_secret_value()

@@ -52,3 +52,14 @@ class Message(Base):
     # Outbound only: when the customer got it. Null = pending (REST has no push, the widget
     # may be closed); pending messages are handed over on the customer's next contact.
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InboundUpdate(Base):
+    """An update id a channel has delivered (Telegram's update_id): processed at most once,
+    even when Telegram retries a webhook call or polling restarts."""
+
+    __tablename__ = "inbound_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

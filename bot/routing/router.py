@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,8 +18,13 @@ from bot.db import transaction
 from bot.nlu.language import detect_language
 from bot.routing.messages import Reply
 from bot.routing.rasa_client import RasaClient, RasaUnavailable
+from bot.routing.unavailable import Queued, hold_for_human
+from bot.tickets.sla import SlaPolicy
 
 logger = logging.getLogger(__name__)
+
+# Called with the ticket holding a message the bot could not answer, and the conversation id.
+OnHeld = Callable[[Queued, int], Awaitable[None]]
 
 # Button payloads the customer may send through ("/affirm", '/inform{"desired_resolution": ...}').
 _PAYLOAD = re.compile(r"^/([a-z_]{2,40})(\{.{0,200}\})?$", re.DOTALL)
@@ -28,6 +34,12 @@ APOLOGY = {
     "zh": "抱歉，系统暂时繁忙，您的消息已完整保存，专员会尽快联系您，无需重复发送。",
     "en": "Sorry, our assistant is busy right now. Your message is saved and a specialist "
     "will get back to you; there is no need to send it again.",
+}
+APOLOGY_TICKET = {
+    "zh": "抱歉，系统暂时繁忙。您的消息已完整保存在工单 {ticket} 中，并已转给人工专员，"
+    "专员会尽快联系您，无需重复发送。",
+    "en": "Sorry, our assistant is busy right now. Your message is saved on ticket {ticket} "
+    "and passed to a specialist, who will get back to you; there is no need to send it again.",
 }
 EMPTY = {
     "zh": "请输入文字告诉我您遇到的问题。",
@@ -73,12 +85,18 @@ class Router:
         rasa: RasaClient,
         allowed_intents: frozenset[str],
         max_chars: int,
+        policy: SlaPolicy | None = None,
+        on_held: OnHeld | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
         self.rasa = rasa
         self.allowed_intents = allowed_intents
         self.max_chars = max_chars
+        # With a policy, a message the bot cannot answer is put on a ticket for a human;
+        # `on_held` then queues that ticket (the handoff queue).
+        self.policy = policy
+        self.on_held = on_held
         self.clock = clock
 
     def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[int, str, str]:
@@ -113,6 +131,40 @@ class Router:
                     delivered=True,  # returned to the channel in this same turn
                 )
 
+    def _hold(self, channel: str, sender_id: str, lang: str, text: str, reason: str) -> Queued:
+        assert self.policy is not None
+        with transaction(self.sessions) as session:
+            return hold_for_human(
+                session,
+                channel=channel,
+                sender_id=sender_id,
+                language=lang,
+                text=text,
+                reason=reason,
+                policy=self.policy,
+                now=self.clock(),
+            )
+
+    async def _bot_unavailable(
+        self, channel: str, sender_id: str, conversation_id: int, lang: str, text: str
+    ) -> Reply:
+        """The apology, after the message has been put on a ticket waiting for a human."""
+        if self.policy is None:
+            return Reply(APOLOGY[lang], author="system")
+        try:
+            held = await anyio.to_thread.run_sync(
+                self._hold, channel, sender_id, lang, text, "bot unavailable"
+            )
+        except Exception:  # the message itself is stored; say sorry all the same
+            logger.exception("could not put the message of %s:%s on a ticket", channel, sender_id)
+            return Reply(APOLOGY[lang], author="system")
+        if self.on_held is not None:
+            try:
+                await self.on_held(held, conversation_id)
+            except Exception:  # the ticket is escalated in the database: a rebuild finds it
+                logger.exception("could not queue %s", held.ticket_id)
+        return Reply(APOLOGY_TICKET[lang].format(ticket=held.ticket_id), author="system")
+
     async def handle(self, channel: str, sender_id: str, raw_text: str) -> list[Reply]:
         """Stores the message, gets the answer, stores the answer, returns it."""
         text = clean_text(raw_text)
@@ -138,7 +190,9 @@ class Router:
             )
         except RasaUnavailable as exc:
             logger.warning("Rasa unavailable for %s: %s", key, exc)
-            replies.append(Reply(APOLOGY[lang], author="system"))
+            replies.append(
+                await self._bot_unavailable(channel, sender_id, conversation_id, lang, text)
+            )
         else:
             replies.extend(
                 Reply(str(a.get("text") or ""), list(a.get("buttons") or []))

@@ -16,6 +16,7 @@ from bot.clock import iso
 from bot.customers.store import upsert_customer
 from bot.tickets import deadlines, lifecycle
 from bot.tickets.audit import BOT, Actor, record
+from bot.tickets.evidence import link_waiting_evidence
 from bot.tickets.models import CATEGORIES, CHANNELS, SEVERITIES, VALIDITIES, Ticket
 from bot.tickets.numbering import next_ticket_id
 from bot.tickets.rules import assess
@@ -160,6 +161,7 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
+    link_waiting_evidence(session, ticket, now)
     logger.info("ticket %s created (%s, %s)", ticket.id, category, verdict.severity)
     return ticket
 

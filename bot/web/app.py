@@ -20,6 +20,7 @@ from bot.privacy import configure_logging
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
+from bot.tickets.sla import load_policy
 from bot.web import api_tickets, health
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rasa=app.state.rasa,
             allowed_intents=domain_intents(),
             max_chars=settings.max_message_chars,
+            policy=load_policy(settings.sla_policy),
         )
         logger.info("gateway ready on %s:%s", settings.host, settings.port)
         try:

@@ -68,3 +68,55 @@ async def test_empty_message_is_answered_and_not_sent_on(router, sessions):
     assert replies and replies[0].text
     with sessions() as session:
         assert transcript(session, channel="rest", sender_id="cust-empty") == []
+
+
+@pytest.fixture
+def holding_router(sessions):
+    from bot.paths import DEFAULT_SLA_POLICY
+    from bot.tickets.sla import load_policy
+
+    held: list[tuple[str, str, int]] = []
+
+    async def on_held(queued, conversation_id):
+        held.append((queued.ticket_id, queued.severity, conversation_id))
+
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    router = Router(
+        sessions=sessions,
+        rasa=RasaClient([unreachable], token=None, timeout=2.0),
+        allowed_intents=INTENTS,
+        max_chars=200,
+        policy=load_policy(DEFAULT_SLA_POLICY),
+        on_held=on_held,
+    )
+    router.held = held  # type: ignore[attr-defined]
+    return router
+
+
+async def test_rasa_down_puts_the_message_on_an_escalated_ticket_once(holding_router, sessions):
+    from bot.tickets.models import Ticket
+
+    first = await holding_router.handle(
+        "rest", "cust-held", "I WILL SUE YOU, the heater caught fire, order JD0098812!!!"
+    )
+    second = await holding_router.handle("rest", "cust-held", "hello?? anyone there")
+    held = holding_router.held
+    assert len(held) == 2 and held[0][0] == held[1][0]  # one ticket, queued again
+    ticket_id = held[0][0]
+    assert ticket_id in first[0].text and ticket_id in second[0].text
+    with sessions() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket.status == "escalated"
+        assert ticket.order_id == "JD0098812"
+        assert ticket.escalation_threat == "legal"
+        assert ticket.severity == "major"  # a legal threat is major even without Rasa
+        assert ticket.description.startswith("I WILL SUE YOU")
+        notes = [e.data["text"] for e in ticket.events if e.action == "note"]
+        assert notes == ["[bot unavailable] hello?? anyone there"]
+        stored = transcript(session, channel="rest", sender_id="cust-held")
+    assert [m.direction for m in stored] == ["in", "out", "in", "out"]
+
+
+async def test_rasa_down_in_chinese_names_the_ticket(holding_router):
+    replies = await holding_router.handle("rest", "cust-held-zh", "快递三天没到，订单 JD0098812")
+    assert "工单 CP-" in replies[0].text
