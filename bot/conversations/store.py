@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Conversation, Message
+from bot.conversations.models import Conversation, InboundUpdate, Message
 
 
 def get_or_create_conversation(
@@ -80,3 +80,32 @@ def transcript(
         .limit(limit)
     ).scalars()
     return list(reversed(list(rows)))
+
+
+def claim_update(session: Session, *, channel: str, external_id: str, now: datetime) -> bool:
+    """Records that a channel update is being processed; False if it already was (a retry or
+    a duplicate), so the caller skips it. Race-safe on SQLite and PostgreSQL."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    result = session.execute(
+        module.insert(InboundUpdate)
+        .values(channel=channel, external_id=external_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_update(session: Session, *, channel: str, external_id: str) -> None:
+    """Forgets a claimed update whose processing failed, so a retry is processed."""
+    session.execute(
+        delete(InboundUpdate).where(
+            InboundUpdate.channel == channel, InboundUpdate.external_id == external_id
+        )
+    )
+
+
+def conversation_language(session: Session, *, channel: str, sender_id: str) -> str | None:
+    return session.execute(
+        select(Conversation.language).where(
+            Conversation.channel == channel, Conversation.sender_id == sender_id
+        )
+    ).scalar_one_or_none()

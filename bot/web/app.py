@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from bot.channels import rest
+from bot.channels import rest, telegram
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.paths import PROJECT_ROOT
@@ -57,10 +57,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_chars=settings.max_message_chars,
             policy=load_policy(settings.sla_policy),
         )
+        app.state.telegram = None
+        if settings.telegram_token is not None:
+            app.state.telegram = telegram.TelegramChannel(
+                settings,
+                router=app.state.router,
+                outbound=app.state.outbound,
+                sessions=app.state.sessions,
+            )
+            app.state.outbound.register("telegram", app.state.telegram.deliver)
+            await app.state.telegram.start()
         logger.info("gateway ready on %s:%s", settings.host, settings.port)
         try:
             yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
             await app.state.rasa.close()
             await app.state.http.aclose()
             engine.dispose()
@@ -84,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     app.include_router(rest.router)
+    app.include_router(telegram.router)
     app.include_router(api_tickets.router)
     app.include_router(health.router)
     return app
