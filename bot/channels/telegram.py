@@ -127,6 +127,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
             cut = boundary + 1
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
+    rest = rest.rstrip()
     if rest or not pieces:
         pieces.append(rest)
     return pieces
