@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING
 from bot.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from sqlalchemy.orm import Session, sessionmaker
 
     from bot.config import Settings
+    from bot.handoff.queue import HandoffQueue
 
 # Copies, so `complaintbot --help` imports no models; a test keeps them equal to the models.
 CHANNEL_CHOICES = ("telegram", "webchat", "rest")
@@ -166,6 +169,68 @@ def cmd_agents_deactivate(args: argparse.Namespace) -> int:
         print(f"complaintbot: {exc}", file=sys.stderr)
         return 2
     _say(f"agent {args.name} deactivated; their token no longer works")
+    return 0
+
+
+def _queue() -> HandoffQueue:
+    """The handoff queue these settings use (Redis when COMPLAINTBOT_REDIS_URL is set)."""
+    from bot.handoff.queue import make_queue
+
+    settings, sessions = _database()
+    return make_queue(settings, sessions)
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def cmd_queue_rebuild(_args: argparse.Namespace) -> int:
+    """Restores the Redis queue from the database, the source of truth."""
+    import redis
+
+    queue = _queue()
+    try:
+        if queue.backend != "redis":
+            _say(f"no Redis configured (COMPLAINTBOT_REDIS_URL): the queue is the database, "
+                 f"{queue.length()} item(s); nothing to rebuild")  # fmt: skip
+            return 0
+        try:
+            count = queue.rebuild()
+        except redis.RedisError as exc:
+            print(
+                f"complaintbot: Redis not reachable ({type(exc).__name__}: {exc})", file=sys.stderr
+            )
+            return 1
+    finally:
+        queue.close()
+    _say(f"Redis queue rebuilt from the database: {count} item(s)")
+    return 0
+
+
+def cmd_queue_list(_args: argparse.Namespace) -> int:
+    from bot.clock import utcnow
+
+    queue = _queue()
+    now = utcnow()
+    try:
+        items = queue.items()
+        agents = queue.on_duty(now=now)
+    finally:
+        queue.close()
+    if items:
+        print(f"{'#':>4}  {'ticket':<18} {'severity':<8} {'boost':>5}  {'team':<12} waiting")
+    for position, item in enumerate(items, start=1):
+        print(f"{position:>4}  {item.ticket_id:<18} {item.severity:<8} {item.boost:>5}  "
+              f"{item.team or '-':<12} {_duration(item.waiting(now))}")  # fmt: skip
+    _say(f"{len(items)} waiting ({queue.backend} queue); {len(agents)} agent(s) on duty")
     return 0
 
 
@@ -339,6 +404,15 @@ def main(argv: list[str] | None = None) -> int:
     deactivate = agents_sub.add_parser("deactivate", help="revoke an agent's access")
     deactivate.add_argument("name")
     deactivate.set_defaults(func=cmd_agents_deactivate)
+
+    queue = sub.add_parser("queue", help="the human-handoff queue")
+    queue_sub = queue.add_subparsers(dest="queue_command", required=True)
+    queue_sub.add_parser(
+        "list", help="waiting tickets in order: position, ticket, severity, waiting time"
+    ).set_defaults(func=cmd_queue_list)
+    queue_sub.add_parser(
+        "rebuild", help="restore the Redis queue from the database; prints how many items"
+    ).set_defaults(func=cmd_queue_rebuild)
 
     args = parser.parse_args(argv)
     from bot.config import SettingsError

@@ -22,6 +22,7 @@ from bot.stack import Stack, free_port
 POSTGRES_URL = os.environ.get(
     "COMPLAINTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("COMPLAINTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("COMPLAINTBOT_REQUIRE_SERVICES") == "1"
 
 
@@ -55,6 +56,21 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (db 15). Tests share it: each keeps to key names of its own."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unavailable("Redis", exc)
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,6 +9,8 @@ import httpx
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
+from bot.handoff.queue import make_queue
+
 router = APIRouter(tags=["health"])
 
 
@@ -31,27 +33,23 @@ async def healthz(request: Request) -> dict[str, Any]:
         except httpx.HTTPError as exc:
             return {"ok": False, "error": type(exc).__name__}
 
-    async def queue(db_state: dict[str, Any]) -> dict[str, Any]:
-        if not state.settings.redis_url:
-            # Embedded default: the handoff queue lives in the database.
-            return {"ok": db_state["ok"], "backend": "database"}
-        import redis.asyncio as aioredis
-
-        client = aioredis.from_url(state.settings.redis_url, socket_timeout=2)
+    def queue() -> dict[str, Any]:
+        handoff = getattr(state, "queue", None)
+        if handoff is not None:
+            return dict(handoff.health())
+        # An app that keeps no queue of its own: a short-lived one answers (no pool kept).
+        handoff = make_queue(state.settings, state.sessions, timeout=2.0)
         try:
-            await client.ping()
-            return {"ok": True, "backend": "redis"}
-        except Exception as exc:  # any Redis failure is a state to report
-            return {"ok": False, "backend": "redis", "error": type(exc).__name__}
+            return dict(handoff.health())
         finally:
-            await client.aclose()
+            handoff.close()
 
     db_state = await anyio.to_thread.run_sync(database)
     components = {
         "rasa": await state.rasa.status(),
         "actions": await actions(),
         "database": db_state,
-        "queue": await queue(db_state),
+        "queue": await anyio.to_thread.run_sync(queue),
     }
     healthy = all(part["ok"] for part in components.values())
     return {"status": "ok" if healthy else "degraded", **components}
