@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from bot.channels import rest, telegram
+from bot.channels import rest, telegram, webchat
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.paths import PROJECT_ROOT
@@ -21,7 +21,7 @@ from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
 from bot.tickets.sla import load_policy
-from bot.web import api_tickets, health
+from bot.web import api_tickets, health, widget
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_chars=settings.max_message_chars,
             policy=load_policy(settings.sla_policy),
         )
+        app.state.webchat = webchat.WebchatHub()
+        app.state.outbound.register("webchat", app.state.webchat.deliver)
         app.state.telegram = None
         if settings.telegram_token is not None:
             app.state.telegram = telegram.TelegramChannel(
@@ -97,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(rest.router)
     app.include_router(telegram.router)
+    app.include_router(webchat.router)
+    app.include_router(widget.router)
     app.include_router(api_tickets.router)
     app.include_router(health.router)
     return app
