@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -48,6 +49,17 @@ class RasaClient:
         if not isinstance(replies, list):
             raise RasaUnavailable("Rasa answered with something other than a list")
         return [r for r in replies if isinstance(r, dict)]
+
+    async def append_event(self, conversation_key: str, event: dict[str, Any]) -> None:
+        """Appends an event to the conversation's tracker (pause, resume, ...)."""
+        url = f"{self.url_for(conversation_key)}/conversations/{quote(conversation_key, safe='')}/tracker/events"
+        params = {"token": self.token} if self.token else {}
+        try:
+            response = await self._http.post(url, params=params, json=event)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
 
     async def status(self) -> dict[str, Any]:
         """Health of every replica: {"ok": bool, "replicas": {url: state}}."""

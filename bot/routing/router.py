@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,16 +15,16 @@ from bot.clock import Clock, utcnow
 from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
+from bot.handoff.escalation import Handoff
 from bot.nlu.language import detect_language
+from bot.routing.handover import Handover
 from bot.routing.messages import Reply
 from bot.routing.rasa_client import RasaClient, RasaUnavailable
-from bot.routing.unavailable import Queued, hold_for_human
+from bot.routing.unavailable import hold_for_human
 from bot.tickets.sla import SlaPolicy
 
 logger = logging.getLogger(__name__)
 
-# Called with the ticket holding a message the bot could not answer, and the conversation id.
-OnHeld = Callable[[Queued, int], Awaitable[None]]
 
 # Button payloads the customer may send through ("/affirm", '/inform{"desired_resolution": ...}').
 _PAYLOAD = re.compile(r"^/([a-z_]{2,40})(\{.{0,200}\})?$", re.DOTALL)
@@ -77,6 +77,22 @@ def safe_for_rasa(text: str, allowed_intents: frozenset[str]) -> str:
     return "\uff0f" + text[1:]  # a full-width slash: read as text, never as a command
 
 
+def handoff_in(answers: list[dict[str, Any]]) -> Handoff | None:
+    """The `{"custom": {"handoff": {...}}}` message the action server sends when a human must
+    take over (never shown to the customer)."""
+    for answer in answers:
+        custom = answer.get("custom")
+        data = custom.get("handoff") if isinstance(custom, dict) else None
+        if isinstance(data, dict) and isinstance(data.get("ticket_id"), str):
+            severity = data.get("severity")
+            return Handoff(
+                ticket_id=data["ticket_id"],
+                severity=severity if severity in ("general", "major", "urgent") else "general",
+                reason=str(data.get("reason") or "bot"),
+            )
+    return None
+
+
 class Router:
     def __init__(
         self,
@@ -86,7 +102,7 @@ class Router:
         allowed_intents: frozenset[str],
         max_chars: int,
         policy: SlaPolicy | None = None,
-        on_held: OnHeld | None = None,
+        handover: Handover | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
@@ -94,9 +110,9 @@ class Router:
         self.allowed_intents = allowed_intents
         self.max_chars = max_chars
         # With a policy, a message the bot cannot answer is put on a ticket for a human;
-        # `on_held` then queues that ticket (the handoff queue).
+        # with a handover, that ticket is queued, and the bot's own handoffs are carried out.
         self.policy = policy
-        self.on_held = on_held
+        self.handover = handover
         self.clock = clock
 
     def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[int, str, str]:
@@ -131,7 +147,7 @@ class Router:
                     delivered=True,  # returned to the channel in this same turn
                 )
 
-    def _hold(self, channel: str, sender_id: str, lang: str, text: str, reason: str) -> Queued:
+    def _hold(self, channel: str, sender_id: str, lang: str, text: str, reason: str) -> Handoff:
         assert self.policy is not None
         with transaction(self.sessions) as session:
             return hold_for_human(
@@ -158,9 +174,15 @@ class Router:
         except Exception:  # the message itself is stored; say sorry all the same
             logger.exception("could not put the message of %s:%s on a ticket", channel, sender_id)
             return Reply(APOLOGY[lang], author="system")
-        if self.on_held is not None:
-            try:
-                await self.on_held(held, conversation_id)
+        if self.handover is not None:
+            try:  # queued, but the bot keeps the conversation: it answers once Rasa is back
+                await self.handover.to_queue(
+                    held,
+                    conversation_id=conversation_id,
+                    conversation_key=f"{channel}:{sender_id}",
+                    lang=lang,
+                    take_ownership=False,
+                )
             except Exception:  # the ticket is escalated in the database: a rebuild finds it
                 logger.exception("could not queue %s", held.ticket_id)
         return Reply(APOLOGY_TICKET[lang].format(ticket=held.ticket_id), author="system")
@@ -174,8 +196,14 @@ class Router:
         conversation_id, owner, lang = await anyio.to_thread.run_sync(
             self._store_inbound, channel, sender_id, text
         )
-        if owner != "bot":
-            return []  # an agent owns the conversation: the message waits for them
+        if owner == "agent":
+            return []  # the agent sees the message live; the bot stays silent
+        if owner == "queue":
+            if self.handover is None:
+                return []
+            reply = await self.handover.holding_reply(conversation_id, lang)
+            await anyio.to_thread.run_sync(self._store_replies, conversation_id, [reply])
+            return [reply]
         replies: list[Reply] = []
         for_bot = text
         if len(text) > self.max_chars:
@@ -199,5 +227,16 @@ class Router:
                 for a in answers
                 if a.get("text") or a.get("buttons")
             )
+            handoff = handoff_in(answers)
+            if handoff is not None and self.handover is not None:
+                queued = await self.handover.to_queue(
+                    handoff,
+                    conversation_id=conversation_id,
+                    conversation_key=key,
+                    lang=lang,
+                    take_ownership=True,
+                )
+                if queued is not None:
+                    replies.append(queued)
         await anyio.to_thread.run_sync(self._store_replies, conversation_id, replies)
         return replies

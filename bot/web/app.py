@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import httpx
 import yaml
 from fastapi import FastAPI, Request
@@ -15,8 +16,10 @@ from fastapi.responses import JSONResponse
 from bot.channels import rest, telegram, webchat
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
+from bot.handoff.queue import make_queue
 from bot.paths import PROJECT_ROOT
 from bot.privacy import configure_logging
+from bot.routing.handover import Handover
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
@@ -50,12 +53,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         # One way out to customers on any channel; channels register their deliverers.
         app.state.outbound = Outbound(app.state.sessions)
+        policy = load_policy(settings.sla_policy)
+        # Redis when COMPLAINTBOT_REDIS_URL is set, else the embedded queue in the database.
+        app.state.queue = await anyio.to_thread.run_sync(
+            lambda: make_queue(settings, app.state.sessions)
+        )
+        app.state.handover = Handover(
+            sessions=app.state.sessions,
+            queue=app.state.queue,
+            rasa=app.state.rasa,
+            timezone=policy.timezone,
+        )
         app.state.router = Router(
             sessions=app.state.sessions,
             rasa=app.state.rasa,
             allowed_intents=domain_intents(),
             max_chars=settings.max_message_chars,
-            policy=load_policy(settings.sla_policy),
+            policy=policy,
+            handover=app.state.handover,
         )
         app.state.webchat = webchat.WebchatHub()
         app.state.outbound.register("webchat", app.state.webchat.deliver)
@@ -76,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await app.state.rasa.close()
+            await anyio.to_thread.run_sync(app.state.queue.close)
             await app.state.http.aclose()
             engine.dispose()
 

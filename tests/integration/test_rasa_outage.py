@@ -10,6 +10,7 @@ import pytest
 
 from bot.conversations.store import transcript
 from bot.db import make_engine, make_session_factory
+from bot.handoff.queue import DatabaseQueue
 from bot.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.stack
@@ -56,6 +57,8 @@ def test_rasa_down_then_back(stack):
         assert ticket["channel"] == "rest" and ticket["sender_id"] == sender
 
         sessions = make_session_factory(make_engine(stack.settings.database_url))
+        queued = {item.ticket_id: item for item in DatabaseQueue(sessions).items()}
+        assert queued[ticket_ids[0]].severity == ticket["severity"]  # waiting for a human
         with sessions() as session:
             stored = [
                 (m.direction, m.author, m.text)

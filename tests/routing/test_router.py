@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.conversations.models import Conversation
 from bot.conversations.store import transcript
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router, clean_text, safe_for_rasa
@@ -72,24 +73,24 @@ async def test_empty_message_is_answered_and_not_sent_on(router, sessions):
 
 @pytest.fixture
 def holding_router(sessions):
+    from bot.handoff.queue import DatabaseQueue
     from bot.paths import DEFAULT_SLA_POLICY
+    from bot.routing.handover import Handover
     from bot.tickets.sla import load_policy
 
-    held: list[tuple[str, str, int]] = []
-
-    async def on_held(queued, conversation_id):
-        held.append((queued.ticket_id, queued.severity, conversation_id))
-
-    unreachable = f"http://127.0.0.1:{free_port()}"
+    policy = load_policy(DEFAULT_SLA_POLICY)
+    rasa = RasaClient([f"http://127.0.0.1:{free_port()}"], token=None, timeout=2.0)
+    queue = DatabaseQueue(sessions)
+    handover = Handover(sessions=sessions, queue=queue, rasa=rasa, timezone=policy.timezone)
     router = Router(
         sessions=sessions,
-        rasa=RasaClient([unreachable], token=None, timeout=2.0),
+        rasa=rasa,
         allowed_intents=INTENTS,
         max_chars=200,
-        policy=load_policy(DEFAULT_SLA_POLICY),
-        on_held=on_held,
+        policy=policy,
+        handover=handover,
     )
-    router.held = held  # type: ignore[attr-defined]
+    router.queue = queue  # type: ignore[attr-defined]
     return router
 
 
@@ -100,9 +101,10 @@ async def test_rasa_down_puts_the_message_on_an_escalated_ticket_once(holding_ro
         "rest", "cust-held", "I WILL SUE YOU, the heater caught fire, order JD0098812!!!"
     )
     second = await holding_router.handle("rest", "cust-held", "hello?? anyone there")
-    held = holding_router.held
-    assert len(held) == 2 and held[0][0] == held[1][0]  # one ticket, queued again
-    ticket_id = held[0][0]
+    queued = holding_router.queue.items()
+    assert len(queued) == 1  # one ticket, queued once however often the customer writes
+    ticket_id = queued[0].ticket_id
+    assert queued[0].severity == "major"
     assert ticket_id in first[0].text and ticket_id in second[0].text
     with sessions() as session:
         ticket = session.get(Ticket, ticket_id)
@@ -115,6 +117,9 @@ async def test_rasa_down_puts_the_message_on_an_escalated_ticket_once(holding_ro
         assert notes == ["[bot unavailable] hello?? anyone there"]
         stored = transcript(session, channel="rest", sender_id="cust-held")
     assert [m.direction for m in stored] == ["in", "out", "in", "out"]
+    with sessions() as session:
+        conversation = session.get(Conversation, queued[0].conversation_id)
+        assert conversation.owner == "bot"  # the bot answers again as soon as Rasa is back
 
 
 async def test_rasa_down_in_chinese_names_the_ticket(holding_router):
