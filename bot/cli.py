@@ -103,13 +103,34 @@ def cmd_customer_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+class PasswordError(ValueError):
+    """No usable password was given."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin, or typed twice at a prompt."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise PasswordError("no password on standard input")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("New console password: ")
+    if getpass.getpass("Again: ") != first:
+        raise PasswordError("the two passwords differ; nothing changed")
+    return first
+
+
 def cmd_agents_add(args: argparse.Namespace) -> int:
+    from bot.agents.passwords import check_password_rules, set_password
     from bot.agents.service import AgentError, create_agent
     from bot.clock import utcnow
     from bot.db import transaction
 
     _settings, sessions = _database()
     try:
+        password = _read_password(True) if args.password_stdin else None
+        if password is not None:
+            check_password_rules(password)  # before the agent exists: all or nothing
         with transaction(sessions) as session:
             agent, token = create_agent(
                 session,
@@ -118,11 +139,14 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
                 display_name=args.display_name,
                 now=utcnow(),
             )
+            if password is not None:
+                set_password(session, username=agent.username, password=password)
             username, role = agent.username, agent.role
-    except AgentError as exc:
+    except (AgentError, PasswordError) as exc:
         print(f"complaintbot: {exc}", file=sys.stderr)
         return 2
-    _say(f"agent {username} ({role}) created. API token, shown only this once:")
+    with_password = " with a console password" if args.password_stdin else ""
+    _say(f"agent {username} ({role}) created{with_password}. API token, shown only this once:")
     print(token, flush=True)
     return 0
 
@@ -154,6 +178,23 @@ def cmd_agents_rotate(args: argparse.Namespace) -> int:
         return 2
     _say(f"new API token for {args.name} (the old one no longer works), shown only once:")
     print(token, flush=True)
+    return 0
+
+
+def cmd_agents_set_password(args: argparse.Namespace) -> int:
+    from bot.agents.passwords import set_password
+    from bot.agents.service import AgentError
+    from bot.db import transaction
+
+    _settings, sessions = _database()
+    try:
+        password = _read_password(args.password_stdin)
+        with transaction(sessions) as session:
+            username = set_password(session, username=args.name, password=password).username
+    except (AgentError, PasswordError) as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+    _say(f"console password of {username} set")
     return 0
 
 
@@ -390,13 +431,24 @@ def main(argv: list[str] | None = None) -> int:
     forget.add_argument("--operator", help="who asked for it, for the audit trail ($USER)")
     forget.set_defaults(func=cmd_customer_forget)
 
-    agents = sub.add_parser("agents", help="agents and their API tokens")
+    agents = sub.add_parser("agents", help="agents, their API tokens and console passwords")
     agents_sub = agents.add_subparsers(dest="agents_command", required=True)
     add = agents_sub.add_parser("add", help="create an agent; prints their API token once")
     add.add_argument("name", help="username: lower-case letters, digits, . _ -")
     add.add_argument("--role", choices=ROLE_CHOICES, default="agent")
     add.add_argument("--display-name", help="the name customers see (default: the username)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read a console password from stdin"
+    )
     add.set_defaults(func=cmd_agents_add)
+    set_pw = agents_sub.add_parser(
+        "set-password", help="set an agent's console password (asked twice, or from stdin)"
+    )
+    set_pw.add_argument("name")
+    set_pw.add_argument(
+        "--password-stdin", action="store_true", help="read the password's first line from stdin"
+    )
+    set_pw.set_defaults(func=cmd_agents_set_password)
     agents_sub.add_parser("list", help="list agents").set_defaults(func=cmd_agents_list)
     rotate = agents_sub.add_parser("rotate-token", help="issue a new token, revoking the old")
     rotate.add_argument("name")

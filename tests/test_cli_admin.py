@@ -179,3 +179,50 @@ def test_cli_choices_match_the_models():
 
     assert cli.CHANNEL_CHOICES == CHANNELS
     assert cli.ROLE_CHOICES == ROLES
+
+
+def _authenticates(engine, username: str, password: str) -> bool:
+    from bot.agents.passwords import authenticate
+
+    with make_session_factory(engine)() as session:
+        return authenticate(session, username=username, password=password) is not None
+
+
+def test_agents_add_with_a_password_from_stdin(database, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret phrase\n"))
+    assert cli.main(["agents", "add", "erin", "--password-stdin"]) == 0
+    assert "with a console password" in capsys.readouterr().out
+    assert _authenticates(database, "erin", "a long secret phrase")
+    # A password breaking the rules creates no agent at all.
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli.main(["agents", "add", "fay", "--password-stdin"]) == 2
+    assert "at least 10 characters" in capsys.readouterr().err
+    assert cli.main(["agents", "rotate-token", "fay"]) == 2
+
+
+def test_agents_set_password_prompts_twice_or_reads_stdin(database, capsys, monkeypatch):
+    import io
+
+    assert cli.main(["agents", "add", "gus"]) == 0
+    answers = iter(["first password 1", "first password 1"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert cli.main(["agents", "set-password", "gus"]) == 0
+    assert "console password of gus set" in capsys.readouterr().out
+    assert _authenticates(database, "gus", "first password 1")
+
+    answers = iter(["second password 2", "a typo in it 2"])
+    assert cli.main(["agents", "set-password", "gus"]) == 2
+    assert "differ" in capsys.readouterr().err
+    assert _authenticates(database, "gus", "first password 1")
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("third password 3\r\n"))
+    assert cli.main(["agents", "set-password", "gus", "--password-stdin"]) == 0
+    assert _authenticates(database, "gus", "third password 3")
+    assert not _authenticates(database, "gus", "first password 1")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert cli.main(["agents", "set-password", "gus", "--password-stdin"]) == 2
+    assert "no password on standard input" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("whatever password\n"))
+    assert cli.main(["agents", "set-password", "nobody", "--password-stdin"]) == 2

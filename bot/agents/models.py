@@ -1,10 +1,11 @@
-"""The agents table. API tokens are stored only as SHA-256 hashes."""
+"""The agents table and their console sessions. Tokens are stored only as SHA-256 hashes,
+passwords only as argon2 hashes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -22,7 +23,18 @@ class Agent(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16), default="agent")
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # For the console login (a later issue); null until a password is set.
+    # argon2 hash for the console login; null until `complaintbot agents set-password`.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AgentSession(Base):
+    """A console sign-in: the SHA-256 of the cookie's token, valid until `expires_at`."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
