@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -77,8 +78,23 @@ def ensure_model(root: Path, say: Callable[[str], None] = print) -> Path:
     if target.exists():
         say(f"model up to date: {target.relative_to(root)}")
         return target
-    cached = cache_dir() / target.name
     target.parent.mkdir(parents=True, exist_ok=True)
+    # One training at a time per checkout: a second `make run` or test session started
+    # meanwhile waits for the first and then uses its model (2 cores cannot train twice).
+    with open(target.parent / ".training.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("another process is training this model; waiting for it ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            say(f"model trained by the other process: {target.relative_to(root)}")
+            return target
+        return _restore_or_train(root, target, say)
+
+
+def _restore_or_train(root: Path, target: Path, say: Callable[[str], None]) -> Path:
+    cached = cache_dir() / target.name
     if cached.exists():
         shutil.copyfile(cached, target)
         say(f"model restored from cache: {cached}")
