@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -103,6 +104,7 @@ class Router:
         max_chars: int,
         policy: SlaPolicy | None = None,
         handover: Handover | None = None,
+        on_customer_message: Callable[[int], None] | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
@@ -113,6 +115,9 @@ class Router:
         # with a handover, that ticket is queued, and the bot's own handoffs are carried out.
         self.policy = policy
         self.handover = handover
+        # Told the conversation id when a message arrives for a human (owner queue or
+        # agent), so the console can show it at once.
+        self.on_customer_message = on_customer_message
         self.clock = clock
 
     def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[int, str, str]:
@@ -196,6 +201,11 @@ class Router:
         conversation_id, owner, lang = await anyio.to_thread.run_sync(
             self._store_inbound, channel, sender_id, text
         )
+        if owner != "bot" and self.on_customer_message is not None:
+            try:
+                self.on_customer_message(conversation_id)
+            except Exception:  # the message is stored: the console finds it on its next poll
+                logger.exception("console notification failed for %s", conversation_id)
         if owner == "agent":
             return []  # the agent sees the message live; the bot stays silent
         if owner == "queue":

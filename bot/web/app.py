@@ -24,7 +24,7 @@ from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
 from bot.tickets.sla import load_policy
-from bot.web import api_tickets, health, widget
+from bot.web import api_console, api_tickets, console_live, health, widget
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rasa=app.state.rasa,
             timezone=policy.timezone,
         )
+        # Wakes the agent consoles' sockets when something they show changes.
+        app.state.console_live = console_live.ConsoleLive()
         app.state.router = Router(
             sessions=app.state.sessions,
             rasa=app.state.rasa,
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_chars=settings.max_message_chars,
             policy=policy,
             handover=app.state.handover,
+            on_customer_message=app.state.console_live.wake,
         )
         app.state.webchat = webchat.WebchatHub()
         app.state.outbound.register("webchat", app.state.webchat.deliver)
@@ -98,7 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="complaintbot gateway",
         version="0.1.0",
-        description="Channels, tickets and health of the complaint-intake assistant.",
+        description="Channels, tickets, the agent console and health of the complaint-intake "
+        "assistant.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -118,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webchat.router)
     app.include_router(widget.router)
     app.include_router(api_tickets.router)
+    app.include_router(api_console.router)
+    app.include_router(console_live.router)
     app.include_router(health.router)
     return app
 

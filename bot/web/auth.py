@@ -1,19 +1,25 @@
-"""Bearer-token authentication for the API: who is calling, or 401.
+"""Authentication for the API: who is calling, or 401.
 
 Two kinds of token: the service token (COMPLAINTBOT_API_TOKEN, full access, for
 integrations and tests) and agents' own tokens (`complaintbot agents add`), stored hashed.
 What each role may do is decided in bot.tickets.permissions (403 when it may not).
+The agent console signs in with a password instead and holds a session cookie.
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
+from datetime import datetime
 
 import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.service import agent_for_token
+from bot.agents.sessions import agent_for_session
+from bot.clock import utcnow
 from bot.tickets.audit import SERVICE, Actor
 
 _bearer = HTTPBearer(
@@ -58,3 +64,51 @@ async def current_actor(
 
 # Kept for routers that only need "some valid token".
 require_api_token = current_actor
+
+
+# --- the agent console: a session cookie (or an agent's own bearer token) ------------------
+
+CONSOLE_COOKIE = "cb_console"
+
+
+@dataclass(frozen=True)
+class ConsoleAgent:
+    """The agent using the console: who they are for the audit trail and for customers."""
+
+    actor: Actor
+    display_name: str
+
+    @property
+    def username(self) -> str:
+        assert self.actor.username is not None
+        return self.actor.username
+
+
+def console_agent_for(
+    sessions: sessionmaker[Session], token: str, now: datetime
+) -> ConsoleAgent | None:
+    """The agent of a console session token or an agent API token; None otherwise."""
+    with sessions() as session:
+        agent = agent_for_session(session, token, now=now) or agent_for_token(session, token)
+        if agent is None:
+            return None
+        return ConsoleAgent(Actor.agent(agent.username, agent.role), agent.display_name)
+
+
+async def console_agent(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> ConsoleAgent:
+    """The signed-in agent (console cookie, or an agent's bearer token for scripts); 401
+    otherwise. The service token has no person behind it, so it cannot work tickets here."""
+    token = request.cookies.get(CONSOLE_COOKIE) or (
+        credentials.credentials if credentials is not None else ""
+    )
+    if not token:
+        raise _unauthorised("not signed in")
+    clock = getattr(request.app.state, "clock", utcnow)
+    found = await anyio.to_thread.run_sync(
+        console_agent_for, request.app.state.sessions, token, clock()
+    )
+    if found is None:
+        raise _unauthorised("session expired or signed out; sign in again")
+    return found

@@ -125,3 +125,39 @@ async def test_rasa_down_puts_the_message_on_an_escalated_ticket_once(holding_ro
 async def test_rasa_down_in_chinese_names_the_ticket(holding_router):
     replies = await holding_router.handle("rest", "cust-held-zh", "快递三天没到，订单 JD0098812")
     assert "工单 CP-" in replies[0].text
+
+
+async def test_the_console_is_told_of_messages_for_a_human_only(sessions):
+    from datetime import UTC, datetime
+
+    from bot.conversations.store import get_or_create_conversation
+    from bot.db import transaction
+
+    told: list[int] = []
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    router = Router(
+        sessions=sessions,
+        rasa=RasaClient([unreachable], token=None, timeout=2.0),
+        allowed_intents=INTENTS,
+        max_chars=200,
+        on_customer_message=told.append,
+    )
+    await router.handle("rest", "with-bot", "hello")
+    assert told == []  # the bot has it: nobody to tell
+    with transaction(sessions) as session:
+        conv = get_or_create_conversation(
+            session, channel="rest", sender_id="with-agent", now=datetime.now(UTC)
+        )
+        conv.owner, conv.assigned_agent = "agent", "alice"
+        conv_id = conv.id
+    assert await router.handle("rest", "with-agent", "are you there?") == []
+    assert told == [conv_id]
+
+    def broken(_conversation_id: int) -> None:
+        raise RuntimeError("console down")
+
+    router.on_customer_message = broken  # a failing console never costs the customer
+    assert await router.handle("rest", "with-agent", "hello again") == []
+    with sessions() as session:
+        texts = [m.text for m in transcript(session, channel="rest", sender_id="with-agent")]
+    assert texts == ["are you there?", "hello again"]
