@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.handoff import announce, hand_over
 from actions.services import conversation_identity, get_services
 from bot import i18n
 from bot.db import transaction
@@ -281,6 +282,13 @@ class ActionAcknowledgeComplaint(Action):
             first_response_due=i18n.format_deadline(ticket.first_response_due, zone, lang),
             resolution_due=i18n.format_deadline(ticket.resolution_due, zone, lang),
         )
+        if ticket.severity == "urgent":  # straight to the top of the queue, not offered
+            try:
+                announce(
+                    dispatcher, hand_over(services, tracker, reason="urgent", ticket_id=ticket.id)
+                )
+            except SQLAlchemyError:  # the ticket stands; the gateway's rebuild finds it later
+                logger.exception("could not hand urgent ticket %s over", ticket.id)
         # The next complaint starts afresh; the mood carries over only as the present one.
         return [SlotSet(slot, None) for slot in INTAKE_SLOTS] + [
             SlotSet("emotion_peak", tracker.get_slot("emotion_level")),

@@ -87,6 +87,7 @@ def ensure_model(root: Path, say: Callable[[str], None] = print) -> Path:
         except BlockingIOError:
             say("another process is training this model; waiting for it ...")
             fcntl.flock(lock, fcntl.LOCK_EX)
+        target = model_file(root)  # the files may have changed while we waited
         if target.exists():
             say(f"model trained by the other process: {target.relative_to(root)}")
             return target

@@ -101,8 +101,8 @@ class Handover:
         boost = 0
         with transaction(self.sessions) as session:
             ticket = session.get(Ticket, handoff.ticket_id)
-            if ticket is not None and ticket.status == "reopened":
-                boost = 1
+            if ticket is not None and ticket.reopen_count:
+                boost = 1  # the customer was let down once: above its old priority
             if take_ownership:
                 conv = session.get(Conversation, conversation_id)
                 if conv is not None and conv.owner == "bot":

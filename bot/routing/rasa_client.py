@@ -61,6 +61,30 @@ class RasaClient:
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
 
+    async def trigger_intent(
+        self, conversation_key: str, intent: str, entities: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """An external event (a bot-initiated turn); returns what the bot said."""
+        url = (
+            f"{self.url_for(conversation_key)}/conversations/"
+            f"{quote(conversation_key, safe='')}/trigger_intent"
+        )
+        params = {"token": self.token} if self.token else {}
+        try:
+            response = await self._http.post(
+                url, params=params, json={"name": intent, "entities": entities}
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered with invalid JSON") from exc
+        messages = body.get("messages") if isinstance(body, dict) else None
+        return [m for m in messages or [] if isinstance(m, dict)]
+
     async def status(self) -> dict[str, Any]:
         """Health of every replica: {"ok": bool, "replicas": {url: state}}."""
         replicas: dict[str, str] = {}

@@ -48,5 +48,11 @@ def test_rasa_data_validate_is_clean():
             continue
         if unused_intent and unused_intent.group(1) in INTENTS_WITHOUT_DIALOGUE_YET:
             continue
+        no_examples = re.search(
+            r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data",
+            line,
+        )
+        if no_examples and no_examples.group(1).startswith("EXTERNAL_"):
+            continue  # an external event sent by the gateway, never predicted from text
         unexplained.append(line.strip())
     assert unexplained == []
