@@ -19,6 +19,7 @@ from bot.db import make_engine, make_session_factory, upgrade
 from bot.handoff.queue import make_queue
 from bot.paths import PROJECT_ROOT
 from bot.privacy import configure_logging
+from bot.routing.followup import FollowUp
 from bot.routing.handover import Handover
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
@@ -77,6 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.webchat = webchat.WebchatHub()
         app.state.outbound.register("webchat", app.state.webchat.deliver)
+        # 回访: after a resolution the bot asks the customer for a rating on their channel.
+        app.state.followup = FollowUp(
+            sessions=app.state.sessions,
+            rasa=app.state.rasa,
+            outbound=app.state.outbound,
+            handover=app.state.handover,
+        )
         app.state.telegram = None
         if settings.telegram_token is not None:
             app.state.telegram = telegram.TelegramChannel(
@@ -91,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.followup.drain()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await app.state.rasa.close()
