@@ -410,6 +410,26 @@ async def my_tickets(
     return await anyio.to_thread.run_sync(work)
 
 
+@router.get(
+    "/api/console/tickets/{ticket_id}",
+    summary="One ticket with its audit trail, for the console's ticket pane",
+    response_model=TicketOut,
+)
+async def console_ticket(
+    request: Request, ticket_id: str, _agent: ConsoleAgent = Depends(console_agent)
+) -> dict[str, Any]:
+    canonical = _ticket_id(ticket_id)
+
+    def work() -> dict[str, Any]:
+        with request.app.state.sessions() as session:
+            ticket = session.get(Ticket, canonical)
+            if ticket is None:
+                raise LookupError("no such ticket")
+            return ticket_to_dict(ticket)
+
+    return await _run(work)
+
+
 # --- the conversation ------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
 from bot.tickets.sla import load_policy
-from bot.web import api_console, api_tickets, console_live, health, widget
+from bot.web import api_console, api_tickets, console_live, console_page, health, widget
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_tickets.router)
     app.include_router(api_console.router)
     app.include_router(console_live.router)
+    app.include_router(console_page.router)
     app.include_router(health.router)
     return app
 

@@ -357,3 +357,15 @@ def test_the_console_socket_refuses_strangers(client, passwords):
     client.post("/api/console/login", json={"username": "alice", "password": PASSWORD})
     with client.websocket_connect("/console/ws", headers={"origin": "https://evil.example"}) as s:
         assert s.receive_json() == {"type": "signed_out"}
+
+
+def test_the_console_page_and_its_files_are_same_origin_only(client):
+    page = client.get("/console")
+    assert page.status_code == 200 and "Agent console" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert client.get("/console/console.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/console/console.css").status_code == 200
+    assert client.get("/console/secrets.py").status_code == 404
+    assert "console" in {tag for op in client.get("/openapi.json").json()["paths"].values()
+                         for method in op.values() for tag in method.get("tags", [])}  # fmt: skip

@@ -1,0 +1,468 @@
+/*
+ * complaintbot agent console: sign in, work the queue, talk to the customer, resolve.
+ *
+ * Plain JavaScript without dependencies or a build step. Every text that comes from a
+ * customer, a ticket or the server is set with textContent, never parsed as HTML.
+ * Live updates arrive over /console/ws (queue changes, new messages in conversations
+ * this agent has); the REST API under /api does the work.
+ */
+(function () {
+  "use strict";
+
+  var HEARTBEAT_MS = 30000;
+  var FLASH_SEVERITIES = { urgent: true, major: true };
+
+  // FEP canned replies (Fact, Empathy, Plan), to insert and edit before sending.
+  // {name}: the agent's display name, {ticket}, {category}, {due}: from the open ticket.
+  var CANNED = [
+    {
+      id: "fact",
+      title: "Fact: restate the complaint",
+      en: "Hello, this is {name} from customer service. I have read your complaint about " +
+        "{category} (ticket {ticket}) and I am taking care of it personally.",
+      zh: "您好，我是客服专员{name}。您反映的{category}问题（工单 {ticket}）我已经看到了，" +
+        "由我来负责跟进。"
+    },
+    {
+      id: "empathy",
+      title: "Empathy: acknowledge the feeling",
+      en: "I am truly sorry this happened. I understand how frustrating it is, and I will " +
+        "stay with it until it is sorted out.",
+      zh: "非常抱歉给您带来这样的困扰，我完全理解您的心情，我会一直跟进到问题解决为止。"
+    },
+    {
+      id: "plan",
+      title: "Plan: what happens next and by when",
+      en: "Here is what I will do next: … You will hear from me by {due} at the latest.",
+      zh: "接下来我会……，最晚在 {due} 前给您答复。"
+    },
+    {
+      id: "details",
+      title: "Ask for details",
+      en: "Could you send me a photo of the item and your order number, please?",
+      zh: "麻烦您提供一下商品照片和订单号，好吗？"
+    },
+    {
+      id: "closing",
+      title: "Closing",
+      en: "Is there anything else I can help you with today?",
+      zh: "请问还有其他可以帮您的吗？"
+    }
+  ];
+  var CATEGORY_NAMES = {
+    en: { product_quality: "product quality", service_attitude: "service",
+          delivery: "delivery", billing: "billing", after_sales: "after-sales",
+          safety: "safety", privacy: "privacy", other: "your issue" },
+    zh: { product_quality: "商品质量", service_attitude: "服务态度", delivery: "物流配送",
+          billing: "收费", after_sales: "售后", safety: "安全", privacy: "隐私",
+          other: "相关" }
+  };
+  var FIELDS = [
+    ["id", "Ticket"], ["status", "Status"], ["severity", "Severity"],
+    ["category", "Category"], ["emotion_peak", "Emotion"], ["motive", "Motive"],
+    ["description", "Description"], ["order_id", "Order"], ["product", "Product"],
+    ["desired_resolution", "Wants"], ["contact_phone", "Phone"],
+    ["contact_email", "Email"], ["channel", "Channel"], ["language", "Language"],
+    ["assigned_agent", "Agent"], ["first_response_due", "First response due"],
+    ["resolution_due", "Resolution due"], ["sla_breached", "SLA breached"]
+  ];
+
+  var me = null;
+  var socket = null;
+  var reconnectDelay = 1000;
+  var heartbeatTimer = null;
+  var queueSeen = null; // ticket ids shown before: new urgent/major ones flash
+  var queueRows = [];
+  var queueAt = Date.now();
+  var current = null; // {ticketId, conversationId, ticket}
+  var shownIds = {};
+  var unread = {};
+  var mine = [];
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function api(method, path, body) {
+    var init = { method: method, credentials: "same-origin", headers: {} };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (response) {
+      if (response.status === 204) return null;
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401 && path !== "/api/console/login") signedOut();
+        if (!response.ok) {
+          var error = new Error(typeof data.detail === "string" ? data.detail
+            : "request failed (" + response.status + ")");
+          error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function duration(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+    var s = seconds % 60;
+    if (h) return h + "h " + (m < 10 ? "0" : "") + m + "m";
+    if (m) return m + "m " + (s < 10 ? "0" : "") + s + "s";
+    return s + "s";
+  }
+
+  function localTime(iso) {
+    if (!iso) return "—";
+    var when = new Date(iso);
+    return isNaN(when) ? iso : when.toLocaleString();
+  }
+
+  // --- sign-in ---------------------------------------------------------------------------
+
+  function showDesk(agent) {
+    me = agent;
+    $("login").hidden = true;
+    $("desk").hidden = false;
+    $("who").hidden = false;
+    $("agent-name").textContent = agent.display_name + " (" + agent.role + ")";
+    connect();
+    loadMine();
+  }
+
+  function signedOut() {
+    me = null;
+    if (socket) { socket.onclose = null; socket.close(); socket = null; }
+    clearInterval(heartbeatTimer);
+    $("desk").hidden = true;
+    $("who").hidden = true;
+    $("login").hidden = false;
+  }
+
+  $("login").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    api("POST", "/api/console/login", {
+      username: $("login-username").value.trim(),
+      password: $("login-password").value
+    }).then(function (agent) {
+      $("login-password").value = "";
+      showDesk(agent);
+    }, function (error) {
+      $("login-error").textContent = error.message;
+    });
+  });
+
+  $("logout").addEventListener("click", function () {
+    api("POST", "/api/console/presence", { status: "away" }).catch(function () {})
+      .then(function () { return api("POST", "/api/console/logout"); })
+      .then(signedOut, signedOut);
+  });
+
+  // --- presence ----------------------------------------------------------------------------
+
+  $("presence").addEventListener("change", function () {
+    var status = $("presence").value;
+    api("POST", "/api/console/presence", { status: status }).then(function () {
+      clearInterval(heartbeatTimer);
+      if (status === "on_duty") {
+        heartbeatTimer = setInterval(function () {
+          api("POST", "/api/console/heartbeat").then(function (answer) {
+            if (!answer.on_duty && $("presence").value === "on_duty") {
+              api("POST", "/api/console/presence", { status: "on_duty" });
+            }
+          }).catch(function () {});
+        }, HEARTBEAT_MS);
+      }
+    });
+  });
+
+  // --- live updates ------------------------------------------------------------------------
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/console/ws");
+    $("live").textContent = "connecting…";
+    socket.onopen = function () { reconnectDelay = 1000; $("live").textContent = "live"; };
+    socket.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame.type === "queue") renderQueue(frame);
+      else if (frame.type === "messages") onMessages(frame.messages || []);
+      else if (frame.type === "signed_out") signedOut();
+    };
+    socket.onclose = function () {
+      $("live").textContent = "offline, reconnecting…";
+      if (!me) return;
+      setTimeout(function () { if (me) connect(); }, reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, 30000);
+    };
+  }
+
+  // --- the queue ---------------------------------------------------------------------------
+
+  function badge(severity) {
+    return el("span", "badge " + severity, severity);
+  }
+
+  function renderQueue(frame) {
+    queueRows = frame.items || [];
+    queueAt = Date.now();
+    var list = $("queue");
+    list.textContent = "";
+    var seen = {};
+    queueRows.forEach(function (row) {
+      seen[row.ticket_id] = true;
+      var ticket = row.ticket || {};
+      var item = el("li");
+      item.dataset.ticket = row.ticket_id;
+      if (queueSeen && !queueSeen[row.ticket_id] && FLASH_SEVERITIES[row.severity]) {
+        item.classList.add("flash");
+      }
+      var head = el("div", "row-head");
+      head.appendChild(el("span", "position", "#" + row.position));
+      head.appendChild(badge(row.severity));
+      head.appendChild(el("strong", null, row.ticket_id));
+      var wait = el("span", "waiting");
+      wait.dataset.base = row.waiting_seconds;
+      wait.textContent = duration(row.waiting_seconds);
+      head.appendChild(wait);
+      item.appendChild(head);
+      item.appendChild(el("p", "summary",
+        (ticket.category || "") + " · " + (ticket.description || "")));
+      var claim = el("button", null, "Claim");
+      claim.type = "button";
+      claim.setAttribute("aria-label", "Claim " + row.ticket_id);
+      claim.addEventListener("click", function () {
+        api("POST", "/api/queue/" + encodeURIComponent(row.ticket_id) + "/claim")
+          .then(opened, showChatError);
+      });
+      item.appendChild(claim);
+      list.appendChild(item);
+    });
+    queueSeen = seen;
+    $("queue-count").textContent = "(" + queueRows.length + ")";
+  }
+
+  setInterval(function () {
+    var elapsed = (Date.now() - queueAt) / 1000;
+    var waits = document.querySelectorAll("#queue .waiting");
+    for (var i = 0; i < waits.length; i++) {
+      waits[i].textContent = duration(Number(waits[i].dataset.base) + elapsed);
+    }
+  }, 1000);
+
+  $("claim-next").addEventListener("click", function () {
+    api("POST", "/api/queue/claim").then(opened, showChatError);
+  });
+
+  function opened(claimed) {
+    loadMine();
+    if (claimed.conversation_id) openTicket(claimed.ticket.id, claimed.conversation_id);
+  }
+
+  // --- my tickets --------------------------------------------------------------------------
+
+  function loadMine() {
+    api("GET", "/api/console/tickets").then(function (tickets) {
+      mine = tickets;
+      renderMine();
+    }).catch(function () {});
+  }
+
+  function renderMine() {
+    var list = $("mine");
+    list.textContent = "";
+    mine.forEach(function (ticket) {
+      var item = el("li");
+      if (current && current.ticketId === ticket.id) item.classList.add("active");
+      var head = el("div", "row-head");
+      head.appendChild(badge(ticket.severity));
+      var open = el("button", null, ticket.id);
+      open.type = "button";
+      open.setAttribute("aria-label", "Open " + ticket.id);
+      open.addEventListener("click", function () {
+        openTicket(ticket.id, ticket.conversation_id);
+      });
+      head.appendChild(open);
+      if (unread[ticket.conversation_id]) {
+        head.appendChild(el("span", "unread", unread[ticket.conversation_id] + " new"));
+      }
+      item.appendChild(head);
+      item.appendChild(el("p", "summary", ticket.status + " · " + ticket.description));
+      list.appendChild(item);
+    });
+  }
+
+  // --- the conversation --------------------------------------------------------------------
+
+  function showChatError(error) { $("chat-error").textContent = error.message; }
+
+  function openTicket(ticketId, conversationId) {
+    current = { ticketId: ticketId, conversationId: conversationId, ticket: null };
+    shownIds = {};
+    delete unread[conversationId];
+    $("chat-error").textContent = "";
+    $("transcript").textContent = "";
+    $("chat-empty").hidden = true;
+    $("send").hidden = !conversationId;
+    $("ticket-pane").hidden = false;
+    $("ticket-status").textContent = "";
+    renderMine();
+    loadTicket();
+    if (!conversationId) return;
+    api("GET", "/api/conversations/" + conversationId + "/messages").then(function (page) {
+      if (!current || current.conversationId !== conversationId) return;
+      page.messages.forEach(appendMessage);
+    }, showChatError);
+  }
+
+  function loadTicket() {
+    var ticketId = current.ticketId;
+    api("GET", "/api/console/tickets/" + encodeURIComponent(ticketId)).then(function (ticket) {
+      if (!current || current.ticketId !== ticketId) return;
+      current.ticket = ticket;
+      var fields = $("ticket-fields");
+      fields.textContent = "";
+      FIELDS.forEach(function (pair) {
+        var value = ticket[pair[0]];
+        if (value === null || value === undefined || value === "") return;
+        if (/_due$/.test(pair[0])) value = localTime(value);
+        if (pair[0] === "severity") {
+          fields.appendChild(el("dt", null, pair[1]));
+          var dd = el("dd");
+          dd.appendChild(badge(value));
+          fields.appendChild(dd);
+          return;
+        }
+        fields.appendChild(el("dt", null, pair[1]));
+        fields.appendChild(el("dd", null, value === true ? "yes" : value === false ? "no" : value));
+      });
+      $("canned-lang").value = ticket.language === "zh" ? "zh" : "en";
+    }, showChatError);
+  }
+
+  function appendMessage(message) {
+    if (shownIds[message.id]) return;
+    shownIds[message.id] = true;
+    var who = { customer: "Customer", bot: "Bot", system: "Notice" }[message.from] ||
+      (message.name || "Agent");
+    var item = el("li", "from-" + message.from);
+    item.appendChild(el("div", "who-line", who + " · " + localTime(message.at)));
+    item.appendChild(el("div", "text", message.text));
+    var transcript = $("transcript");
+    transcript.appendChild(item);
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function onMessages(messages) {
+    var others = false;
+    messages.forEach(function (message) {
+      if (current && message.conversation_id === current.conversationId) {
+        appendMessage(message);
+      } else if (message.from === "customer") {
+        unread[message.conversation_id] = (unread[message.conversation_id] || 0) + 1;
+        others = true;
+      }
+    });
+    if (others) loadMine();
+  }
+
+  $("send").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var box = $("message");
+    var text = box.value.trim();
+    if (!text || !current) return;
+    $("chat-error").textContent = "";
+    api("POST", "/api/conversations/" + current.conversationId + "/messages", { text: text })
+      .then(function () { box.value = ""; box.focus(); }, showChatError);
+  });
+
+  $("message").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("send").requestSubmit();
+    }
+  });
+
+  // --- canned replies ----------------------------------------------------------------------
+
+  CANNED.forEach(function (reply) {
+    var option = el("option", null, reply.title);
+    option.value = reply.id;
+    $("canned").appendChild(option);
+  });
+
+  $("canned-insert").addEventListener("click", function () {
+    var lang = $("canned-lang").value;
+    var chosen = CANNED.filter(function (r) { return r.id === $("canned").value; })[0];
+    if (!chosen) return;
+    var ticket = (current && current.ticket) || {};
+    var values = {
+      name: me ? me.display_name : "",
+      ticket: ticket.id || "",
+      category: (CATEGORY_NAMES[lang] || {})[ticket.category] || ticket.category || "",
+      due: localTime(ticket.resolution_due)
+    };
+    var text = chosen[lang].replace(/\{(\w+)\}/g, function (all, key) {
+      return key in values ? values[key] : all;
+    });
+    var box = $("message");
+    box.value = box.value ? box.value.replace(/\s*$/, " ") + text : text;
+    box.focus();
+  });
+
+  // --- ticket actions ----------------------------------------------------------------------
+
+  function ticketAction(path, body, done) {
+    if (!current) return;
+    $("ticket-status").textContent = "";
+    api("POST", "/api/tickets/" + encodeURIComponent(current.ticketId) + path, body)
+      .then(function (ticket) {
+        $("ticket-status").textContent = done(ticket);
+        loadMine();
+        loadTicket();
+      }, function (error) { $("ticket-status").textContent = error.message; });
+  }
+
+  $("note-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ticketAction("/notes", { text: $("note").value }, function () {
+      $("note").value = "";
+      return "Note added.";
+    });
+  });
+
+  $("resolve-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ticketAction("/resolve", { resolution_note: $("resolution").value }, function (ticket) {
+      $("resolution").value = "";
+      $("send").hidden = true;
+      return "Resolved; the bot has the conversation again (" + ticket.status + ").";
+    });
+  });
+
+  $("release").addEventListener("click", function () {
+    ticketAction("/release", {}, function () {
+      $("send").hidden = true;
+      return "Released to the bot; the ticket stays yours.";
+    });
+  });
+
+  $("transfer-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ticketAction("/transfer", { to_agent: $("transfer-to").value.trim() }, function (ticket) {
+      $("send").hidden = true;
+      return "Transferred to " + ticket.assigned_agent + ".";
+    });
+  });
+
+  // Already signed in (the session cookie survives a reload)?
+  api("GET", "/api/console/me").then(showDesk, function () {});
+})();

@@ -1,0 +1,176 @@
+"""The agent console in headless Chromium against an in-process gateway on a real database:
+sign in, see a queued ticket, claim it, answer a REST customer, resolve it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Page, expect
+
+from bot.agents.passwords import set_password
+from bot.agents.service import create_agent
+from bot.config import load_settings
+from bot.conversations.models import Conversation
+from bot.conversations.store import add_message, get_or_create_conversation
+from bot.db import transaction
+from bot.paths import DEFAULT_SLA_POLICY
+from bot.stack import free_port
+from bot.tickets.models import Ticket
+from bot.tickets.service import NewTicket, create_ticket
+from bot.tickets.sla import load_policy
+from bot.web.app import create_app
+
+PASSWORD = "console password 1"
+CUSTOMER = "rest-cust-42"
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    url: str
+
+
+@pytest.fixture
+def gateway(tmp_path) -> Iterator[Gateway]:
+    """The gateway without Rasa (nothing listens on its port): the console does not need it."""
+    port, nowhere = free_port(), free_port()
+    settings = load_settings(
+        _env_file=None,
+        env="development",
+        var_dir=tmp_path / "var",
+        database_url=f"sqlite:///{tmp_path / 'console.db'}",
+        redis_url=None,
+        api_token="service-token-for-tests-0123456789",
+        port=port,
+        rasa_url=f"http://127.0.0.1:{nowhere}",
+        actions_url=f"http://127.0.0.1:{nowhere}",
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "gateway did not start"
+        time.sleep(0.05)
+    yield Gateway(app=app, url=f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+@pytest.fixture
+def page(browser, gateway) -> Iterator[Page]:
+    context = browser.new_context(base_url=gateway.url)
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert errors == [], errors
+
+
+def _queue_a_complaint(app: FastAPI) -> tuple[str, int]:
+    """What the handover leaves behind: an escalated urgent ticket in the queue, the
+    customer's conversation waiting for a human."""
+    now = datetime.now(UTC)
+    with transaction(app.state.sessions) as session:
+        create_agent(session, username="wang", role="agent", display_name="专员小王", now=now)
+        set_password(session, username="wang", password=PASSWORD)
+        ticket = create_ticket(
+            session,
+            new=NewTicket(
+                channel="rest",
+                sender_id=CUSTOMER,
+                language="en",
+                category="safety",
+                description="<img src=x onerror=alert(1)> the kettle gave me a shock",
+            ),
+            policy=load_policy(DEFAULT_SLA_POLICY),
+            now=now,
+        )
+        ticket.status, ticket.severity = "escalated", "urgent"
+        conv = get_or_create_conversation(session, channel="rest", sender_id=CUSTOMER, now=now)
+        add_message(session, conversation=conv, direction="in", author="customer",
+                    text="the kettle gave me a shock", now=now)  # fmt: skip
+        conv.owner = "queue"
+        ticket_id, conv_id = ticket.id, conv.id
+    app.state.queue.enqueue(ticket_id, conv_id, "urgent", now=now)
+    return ticket_id, conv_id
+
+
+def test_an_agent_claims_answers_and_resolves_a_queued_complaint(page, gateway):
+    ticket_id, conv_id = _queue_a_complaint(gateway.app)
+    page.goto("/console")
+    page.get_by_label("Username").fill("wang")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert").first).to_have_text("wrong username or password")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#agent-name")).to_have_text("专员小王 (agent)")
+
+    row = page.locator("#queue li", has_text=ticket_id)
+    expect(row).to_be_visible()
+    expect(row.locator(".badge")).to_have_text("urgent")
+    # Ticket text is shown as text, never as markup.
+    expect(row.locator(".summary")).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(page.locator("#queue img")).to_have_count(0)
+
+    page.get_by_role("button", name=f"Claim {ticket_id}").click()
+    expect(page.locator("#queue li")).to_have_count(0)
+    expect(page.locator("#transcript li.from-customer .text")).to_have_text(
+        ["the kettle gave me a shock"]
+    )
+    expect(page.locator("#ticket-fields")).to_contain_text("in_progress")
+
+    # A canned FEP reply, edited before sending.
+    page.get_by_label("Canned reply").select_option(label="Empathy: acknowledge the feeling")
+    page.get_by_role("button", name="Insert").click()
+    box = page.get_by_label("Message to the customer")
+    expect(box).to_have_value(
+        "I am truly sorry this happened. I understand how frustrating it is, and I will "
+        "stay with it until it is sorted out."
+    )
+    box.fill("I am so sorry. Please unplug the kettle; I am arranging a refund now.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#transcript li.from-agent .text")).to_have_text(
+        ["I am so sorry. Please unplug the kettle; I am arranging a refund now."]
+    )
+
+    pending = httpx.get(f"{gateway.url}/webhooks/rest/messages", params={"sender": CUSTOMER})
+    assert pending.json() == [
+        {
+            "recipient_id": CUSTOMER,
+            "text": "I am so sorry. Please unplug the kettle; I am arranging a refund now.",
+            "custom": {"author": "agent", "display_name": "专员小王"},
+        }
+    ]
+    # The customer answers over REST; the bot stays silent and the console shows it live.
+    answer = httpx.post(f"{gateway.url}/webhooks/rest/webhook",
+                        json={"sender": CUSTOMER, "message": "thank you, unplugged"})  # fmt: skip
+    assert answer.json() == []
+    expect(page.locator("#transcript li.from-customer .text")).to_have_text(
+        ["the kettle gave me a shock", "thank you, unplugged"]
+    )
+
+    page.get_by_label("Resolution note").fill("Refund of 199 CNY issued; kettle recalled.")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.locator("#ticket-status")).to_contain_text("Resolved")
+    with gateway.app.state.sessions() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket.status == "resolved"
+        assert ticket.resolution_note == "Refund of 199 CNY issued; kettle recalled."
+        assert ticket.assigned_agent == "wang"
+        conv = session.get(Conversation, conv_id)
+        assert (conv.owner, conv.assigned_agent) == ("bot", None)
