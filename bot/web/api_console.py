@@ -621,8 +621,8 @@ async def note(
     "/api/tickets/{ticket_id}/resolve",
     summary="Resolve the ticket with a resolution note; the bot has the conversation again",
     description="The status goes to resolved through the lifecycle (409 from a final "
-    "status), the ticket leaves the queue if it was still there, and the customer's "
-    "conversation goes back to the bot." + AUTH_DOC,
+    "status), the ticket leaves the queue if it was still there, the customer's "
+    "conversation goes back to the bot, and the bot's follow-up asks for a rating." + AUTH_DOC,
     response_model=TicketOut,
 )
 async def resolve(
@@ -650,6 +650,9 @@ async def resolve(
     if conversation_id is not None and owner != "bot":
         handover: Handover = request.app.state.handover
         await handover.back_to_bot(conversation_id)
+    followup = getattr(request.app.state, "followup", None)
+    if followup is not None:
+        followup.start_soon(record["id"])  # 回访: the bot asks the customer for a rating
     _wake(request)
     return record
 
