@@ -17,6 +17,14 @@ from bot.paths import DEFAULT_SLA_POLICY, DEFAULT_VAR_DIR, PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
+# Settings held as SecretStr: kept out of reprs and logs, passed on to child processes.
+SECRET_FIELDS = (
+    "rasa_token",
+    "api_token",
+    "telegram_token",
+    "telegram_webhook_secret",
+    "alert_webhook",
+)
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "password", "test"}
 
 
@@ -59,18 +67,35 @@ class Settings(BaseSettings):
     # Longest customer message accepted; longer ones are cut (and the customer told).
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
     log_level: str = "INFO"
+    # SLA monitor. Alerts go to the console always, and as JSON to this URL when set (a
+    # secret: chat webhooks carry their key in the URL).
+    alert_webhook: SecretStr | None = None
+    # The agents' Telegram group (chat id or @name) for alerts, when the channel runs.
+    telegram_agent_chat: str | None = None
+    # Seconds between two checks of every open ticket's deadlines; 0 turns the monitor off.
+    sla_monitor_interval: float = Field(default=60.0, ge=0, le=3600)
+    # Days a resolved ticket waits for the customer's rating before it is closed unrated.
+    followup_days: float = Field(default=3.0, gt=0, le=365)
 
-    @field_validator("redis_url", "telegram_webhook_url", mode="before")
+    @field_validator("redis_url", "telegram_webhook_url", "telegram_agent_chat", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator(
-        "rasa_token", "api_token", "telegram_token", "telegram_webhook_secret", mode="before"
-    )
+    @field_validator(*SECRET_FIELDS, mode="before")
     @classmethod
     def _empty_secret_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _webhook_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parsed = urlparse(value.get_secret_value())
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                # Not the value itself: it is a secret.
+                raise ValueError("expected an http(s):// URL")
+        return value
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -211,7 +236,11 @@ def child_environment(settings: Settings) -> dict[str, str]:
     }
     env["COMPLAINTBOT_TELEGRAM_API_URL"] = settings.telegram_api_url
     env["COMPLAINTBOT_MAX_EVIDENCE_BYTES"] = str(settings.max_evidence_bytes)
-    for name in ("rasa_token", "api_token", "telegram_token", "telegram_webhook_secret"):
+    env["COMPLAINTBOT_SLA_MONITOR_INTERVAL"] = str(settings.sla_monitor_interval)
+    env["COMPLAINTBOT_FOLLOWUP_DAYS"] = str(settings.followup_days)
+    if settings.telegram_agent_chat:
+        env["COMPLAINTBOT_TELEGRAM_AGENT_CHAT"] = settings.telegram_agent_chat
+    for name in SECRET_FIELDS:
         secret = getattr(settings, name)
         if secret is not None:
             env[f"COMPLAINTBOT_{name.upper()}"] = secret.get_secret_value()

@@ -4,6 +4,7 @@ from bot.agents.models import Agent, AgentSession
 from bot.conversations.models import Conversation, InboundUpdate, Message
 from bot.customers.models import Customer
 from bot.handoff.models import AgentPresence, QueueClaim, QueueEntry
+from bot.sla.models import AlertDelivery, Lease, SlaAlert
 from bot.tickets.evidence import Evidence
 from bot.tickets.models import Ticket, TicketCounter, TicketEvent
 
@@ -11,13 +12,16 @@ __all__ = [
     "Agent",
     "AgentSession",
     "AgentPresence",
+    "AlertDelivery",
     "Conversation",
     "Customer",
     "Evidence",
     "InboundUpdate",
+    "Lease",
     "Message",
     "QueueClaim",
     "QueueEntry",
+    "SlaAlert",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

@@ -168,6 +168,12 @@ class HandoffQueue(ABC):
         """
 
     @abstractmethod
+    def prioritise(self, ticket_id: str, *, severity: str, boost: int) -> QueueItem | None:
+        """Raises a waiting ticket's priority to at least `severity` and `boost` (neither
+        ever goes down; the waiting time is kept). None when the ticket is not queued: a
+        ticket an agent has claimed is never put back."""
+
+    @abstractmethod
     def claim_next(
         self, agent: str, *, teams: Iterable[str] | None = None, now: datetime
     ) -> QueueItem | None:
@@ -336,6 +342,28 @@ class DatabaseQueue(HandoffQueue):
             stmt = _upsert(session, QueueEntry, "ticket_id", values, changes).returning(*_COLUMNS)
             item = _item(session.execute(stmt).one())
         logger.info("ticket %s queued (%s, boost %d)", ticket_id, item.severity, item.boost)
+        return item
+
+    def prioritise(self, ticket_id: str, *, severity: str, boost: int) -> QueueItem | None:
+        _check_item(severity, boost, None)
+        rank = case(SEVERITY_RANK, value=QueueEntry.severity, else_=0)
+        stmt = (
+            update(QueueEntry)
+            .where(QueueEntry.ticket_id == ticket_id)
+            .values(
+                severity=case(
+                    (rank < SEVERITY_RANK[severity], severity), else_=QueueEntry.severity
+                ),
+                boost=case((QueueEntry.boost < boost, boost), else_=QueueEntry.boost),
+            )
+            .returning(*_COLUMNS)
+        )
+        with transaction(self._sessions) as session:
+            row = session.execute(stmt).one_or_none()
+        if row is None:
+            return None
+        item = _item(row)
+        logger.info("ticket %s prioritised (%s, boost %d)", ticket_id, item.severity, item.boost)
         return item
 
     def claim_next(
@@ -607,6 +635,12 @@ class RedisQueue(HandoffQueue):
             ticket_id, conversation_id, severity, team=team, boost=boost, now=now
         )
         self._mirror(lambda: self._write_items([item]))
+        return item
+
+    def prioritise(self, ticket_id: str, *, severity: str, boost: int) -> QueueItem | None:
+        item = self._db.prioritise(ticket_id, severity=severity, boost=boost)
+        if item is not None:
+            self._mirror(lambda: self._write_items([item]))
         return item
 
     def claim_next(

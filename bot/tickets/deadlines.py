@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -19,12 +20,43 @@ logger = logging.getLogger(__name__)
 WAITING_STATUSES = ("open", "escalated", "in_progress", "reopened")
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline the customer is still waiting on, and when its clock started."""
+
+    which: str  # first_response | resolution
+    start: datetime
+    due: datetime
+
+    def share_passed(self, now: datetime) -> float:
+        """How much of the time from start to due has passed at `now` (1.0 at the deadline)."""
+        span = (self.due - self.start).total_seconds()
+        return 1.0 if span <= 0 else (now - self.start).total_seconds() / span
+
+
 def resolution_clock_start(ticket: Ticket) -> datetime:
     """When the customer started waiting for a resolution: creation, or the last reopening."""
+    if not ticket.reopen_count:  # never reopened: no need to read the trail
+        return ticket.created_at
     for event in reversed(ticket.events):
         if event.action == "status_changed" and (event.data or {}).get("to") == "reopened":
             return event.at
     return ticket.created_at
+
+
+def pending_deadlines(ticket: Ticket) -> list[Deadline]:
+    """The deadlines still unmet on a ticket whose customer is waiting: the first response
+    until a person answers, the resolution until it is resolved."""
+    if ticket.status not in WAITING_STATUSES:
+        return []
+    pending: list[Deadline] = []
+    if ticket.first_response_due is not None and ticket.first_responded_at is None:
+        pending.append(Deadline("first_response", ticket.created_at, ticket.first_response_due))
+    if ticket.resolution_due is not None:
+        pending.append(
+            Deadline("resolution", resolution_clock_start(ticket), ticket.resolution_due)
+        )
+    return pending
 
 
 def set_deadlines(ticket: Ticket, policy: SlaPolicy) -> None:
