@@ -20,7 +20,9 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is missing")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, which would break every async test collected after these.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         _missing(f"Chromium at {CHROMIUM} (scripts/setup-browser.sh installs it)")
