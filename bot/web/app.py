@@ -25,7 +25,8 @@ from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
 from bot.tickets.sla import load_policy
-from bot.web import api_console, api_tickets, console_live, console_page, health, widget
+from bot.web import api_alerts, api_console, api_tickets, console_live, console_page, health, widget
+from bot.web.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
 
@@ -95,10 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             app.state.outbound.register("telegram", app.state.telegram.deliver)
             await app.state.telegram.start()
+        start_sla_monitor(app, policy)
         logger.info("gateway ready on %s:%s", settings.host, settings.port)
         try:
             yield
         finally:
+            await stop_sla_monitor(app)
             await app.state.followup.drain()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webchat.router)
     app.include_router(widget.router)
     app.include_router(api_tickets.router)
+    app.include_router(api_alerts.router)
     app.include_router(api_console.router)
     app.include_router(console_live.router)
     app.include_router(console_page.router)
