@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.paths import DEFAULT_SLA_POLICY, DEFAULT_VAR_DIR, PROJECT_ROOT
+from bot.paths import DEFAULT_REMEDY_POLICY, DEFAULT_SLA_POLICY, DEFAULT_VAR_DIR, PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     rasa_port: int = Field(default=5005, ge=1, le=65535)
     actions_port: int = Field(default=5055, ge=1, le=65535)
     sla_policy: Path = DEFAULT_SLA_POLICY
+    # What each role may grant on the spot (remedy types, limits per currency).
+    remedy_policy: Path = DEFAULT_REMEDY_POLICY
     # Seconds the gateway waits for Rasa before apologising and queueing for a human.
     rasa_timeout: float = Field(default=15.0, gt=0, le=300)
     # Longest customer message accepted; longer ones are cut (and the customer told).
@@ -135,6 +137,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.var_dir / 'complaintbot.db'}"
         if not self.sla_policy.is_file():
             raise ValueError(f"COMPLAINTBOT_SLA_POLICY: no such file {self.sla_policy}")
+        if not self.remedy_policy.is_file():
+            raise ValueError(f"COMPLAINTBOT_REMEDY_POLICY: no such file {self.remedy_policy}")
         if self.env == "production":
             for name in ("api_token", "rasa_token"):
                 secret = getattr(self, name)
@@ -231,6 +235,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "COMPLAINTBOT_RASA_PORT": str(settings.rasa_port),
         "COMPLAINTBOT_ACTIONS_PORT": str(settings.actions_port),
         "COMPLAINTBOT_SLA_POLICY": str(settings.sla_policy),
+        "COMPLAINTBOT_REMEDY_POLICY": str(settings.remedy_policy),
         "COMPLAINTBOT_RASA_TIMEOUT": str(settings.rasa_timeout),
         "COMPLAINTBOT_LOG_LEVEL": settings.log_level,
     }

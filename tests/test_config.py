@@ -49,6 +49,7 @@ def test_environment_overrides(monkeypatch):
         ("COMPLAINTBOT_RASA_URL", "localhost:5005", "rasa_url"),
         ("COMPLAINTBOT_DATABASE_URL", "mysql://x@y/z", "database_url"),
         ("COMPLAINTBOT_SLA_POLICY", "/nonexistent/policy.yml", "SLA_POLICY"),
+        ("COMPLAINTBOT_REMEDY_POLICY", "/nonexistent/remedy.yml", "REMEDY_POLICY"),
         ("COMPLAINTBOT_LOG_LEVEL", "LOUD", "log_level"),
         ("COMPLAINTBOT_ENV", "staging", "env"),
     ],

@@ -1,9 +1,10 @@
 """Erasing a customer's personal data (`complaintbot customer forget`).
 
 What goes: contact phone and e-mail (customer row and tickets), the complaint text,
-order number and product (free text the customer typed), the resolution note, every
-message in their conversation (replaced by "[redacted]"), free text in their tickets' audit
-events, and their conversation in Rasa's tracker store. Their channel identity is
+order number and product (free text the customer typed), the resolution note, the notes
+and reasons on remedy requests, every message in their conversation (replaced by
+"[redacted]"), free text in their tickets' audit events, and their conversation in Rasa's
+tracker store. Their channel identity is
 replaced by a pseudonym built from a random, discarded salt: nobody can link it back,
 not even by trying every possible Telegram chat id.
 
@@ -23,13 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Conversation, Message
 from bot.customers.models import Customer
 from bot.tickets.audit import Actor, record
-from bot.tickets.models import Ticket
+from bot.tickets.models import RemedyRequest, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ REDACTED = "[redacted]"
 # Event data whose values are never personal (statuses, severities, deadlines, rule reasons).
 SAFE_EVENT_KEYS = frozenset(
     {"from", "to", "field", "severity", "reasons", "which", "due", "late",
-     "recent_complaints", "first_response_due", "resolution_due"}
+     "recent_complaints", "first_response_due", "resolution_due",
+     # remedies: the policy's types, currencies and rules, and agents' usernames
+     "type", "currency", "why", "requested_by"}
 )  # fmt: skip
 # Fields whose before → after values in "field_changed" events are not personal.
 NON_PERSONAL_FIELDS = frozenset(
@@ -132,6 +135,14 @@ def _forget_tickets(
             ticket.customer_id = customer.id
         for event in ticket.events:
             event.data = scrub_event_data(event.data)
+        session.execute(
+            update(RemedyRequest)
+            .where(RemedyRequest.ticket_id == ticket.id)
+            .values(
+                note=case((RemedyRequest.note.is_(None), None), else_=REDACTED),
+                reason=case((RemedyRequest.reason.is_(None), None), else_=REDACTED),
+            )
+        )
         record(ticket, actor=actor, action="customer_forgotten", now=now)
         ticket.updated_at = now
         count += 1

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -27,6 +38,7 @@ CATEGORIES = (
 CHANNELS = ("telegram", "webchat", "rest")
 EMOTION_LEVELS = ("calm", "upset", "angry", "furious")
 VALIDITIES = ("valid", "invalid", "malicious")
+REMEDY_REQUEST_STATUSES = ("pending", "approved", "declined")
 
 
 class TicketCounter(Base):
@@ -103,3 +115,30 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class RemedyRequest(Base):
+    """A remedy above its requester's authority: waiting for a supervisor or admin, or
+    decided by one (bot.tickets.remedy). Remedies within authority never come here."""
+
+    __tablename__ = "remedy_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'declined')", name="status"),
+        Index("ix_remedy_requests_status", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Why the requester could not grant it themselves (the policy rule that applied).
+    why: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(40))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The decline reason, or the approver's optional note.
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -5,6 +5,11 @@
   take or release a ticket but not give it to someone else; may raise severity, never
   lower it (lower deadlines are a supervisor's call); status, validity, resolution note
   and notes freely within those tickets.
+
+Remedies and validity judgements from the console are a person's decision on a ticket they
+work: agents only on tickets assigned to them, supervisors and admins on any
+(`check_decides`). Approving remedies above an agent's authority is for supervisors and
+admins (bot.tickets.remedy).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from bot.tickets.models import SEVERITIES, Ticket
 
 FULL_ACCESS_ROLES = frozenset({"service", "admin", "supervisor"})
 READ_ROLES = FULL_ACCESS_ROLES | {"agent"}
+LEAD_ROLES = frozenset({"admin", "supervisor"})
 
 
 class Forbidden(PermissionError):
@@ -45,3 +51,16 @@ def check_update(actor: Actor, ticket: Ticket, changes: Mapping[str, Any]) -> No
         ticket.severity
     ):
         raise Forbidden("lowering the severity needs a supervisor")
+
+
+def check_decides(actor: Actor, ticket: Ticket, what: str) -> None:
+    """Raises Forbidden unless `actor` is a person who may decide `what` on `ticket`."""
+    if actor.role in LEAD_ROLES and actor.username is not None:
+        return
+    if actor.role != "agent" or actor.username is None:
+        raise Forbidden(f"{what} is decided by a signed-in agent, supervisor or admin")
+    if ticket.assigned_agent != actor.username:
+        raise Forbidden(
+            f"ticket {ticket.id} is not assigned to you: {what} is for the agent working it "
+            "or a supervisor"
+        )

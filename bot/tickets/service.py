@@ -302,6 +302,28 @@ def assign(ticket: Ticket, username: str | None, *, actor: Actor, now: datetime)
     return _set_field(ticket, "assigned_agent", username, actor=actor, now=now)
 
 
+def mark_validity(
+    ticket: Ticket, validity: str, reason: str, *, actor: Actor, now: datetime
+) -> None:
+    """The agent's judgement (有效/无效, 善意/恶意) with its reason on the trail; marking the
+    same value again records the new reason."""
+    if validity not in VALIDITIES:
+        raise InvalidChange(f"validity must be one of {', '.join(VALIDITIES)}")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidChange("a validity judgement needs a reason")
+    before = ticket.validity
+    ticket.validity = validity
+    ticket.updated_at = now
+    record(
+        ticket,
+        actor=actor,
+        action="field_changed",
+        now=now,
+        data={"field": "validity", "before": before, "after": validity, "reason": reason},
+    )
+
+
 def add_note(ticket: Ticket, text: str, *, actor: Actor, now: datetime) -> None:
     """An internal note on the trail; not a response to the customer."""
     ticket.updated_at = now

@@ -24,8 +24,18 @@ from bot.routing.handover import Handover
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
+from bot.tickets.remedy_policy import load_remedy_policy
 from bot.tickets.sla import load_policy
-from bot.web import api_alerts, api_console, api_tickets, console_live, console_page, health, widget
+from bot.web import (
+    api_alerts,
+    api_console,
+    api_remedy,
+    api_tickets,
+    console_live,
+    console_page,
+    health,
+    widget,
+)
 from bot.web.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
@@ -56,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # One way out to customers on any channel; channels register their deliverers.
         app.state.outbound = Outbound(app.state.sessions)
         policy = load_policy(settings.sla_policy)
+        # Checked at start-up: a broken policy file stops the gateway with a clear message.
+        app.state.remedy_policy = load_remedy_policy(settings.remedy_policy)
         # Redis when COMPLAINTBOT_REDIS_URL is set, else the embedded queue in the database.
         app.state.queue = await anyio.to_thread.run_sync(
             lambda: make_queue(settings, app.state.sessions)
@@ -136,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_tickets.router)
     app.include_router(api_alerts.router)
     app.include_router(api_console.router)
+    app.include_router(api_remedy.router)
     app.include_router(console_live.router)
     app.include_router(console_page.router)
     app.include_router(health.router)

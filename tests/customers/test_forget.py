@@ -20,10 +20,12 @@ from bot.customers.forget import (
 )
 from bot.customers.models import Customer
 from bot.db import transaction
-from bot.paths import DEFAULT_SLA_POLICY
+from bot.paths import DEFAULT_REMEDY_POLICY, DEFAULT_SLA_POLICY
 from bot.tickets.audit import Actor
 from bot.tickets.lifecycle import change_status
-from bot.tickets.models import Ticket
+from bot.tickets.models import RemedyRequest, Ticket
+from bot.tickets.remedy import decline_request, request_remedy
+from bot.tickets.remedy_policy import load_remedy_policy
 from bot.tickets.service import add_note, apply_changes, get_ticket, lock_ticket
 from bot.tickets.sla import load_policy
 
@@ -31,6 +33,8 @@ POLICY = load_policy(DEFAULT_SLA_POLICY)
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 OPERATOR = Actor.operator("dpo")
 AGENT = Actor.agent("alice")
+LEAD = Actor.agent("sue", "supervisor")
+REMEDIES = load_remedy_policy(DEFAULT_REMEDY_POLICY)
 
 SENDER = "cust-7781234567"
 PHONE = "13987654321"
@@ -101,6 +105,7 @@ def world(sessions, make_ticket):
 
     with transaction(sessions) as session:
         create_agent(session, username="alice", role="agent", now=NOW)
+        create_agent(session, username="sue", role="supervisor", now=NOW)
     first = make_ticket(
         SENDER,
         contact_phone=PHONE,
@@ -128,6 +133,14 @@ def world(sessions, make_ticket):
             now=later,
             policy=POLICY,
         )
+        # A refund above alice's limit, declined; then one within it, granted.
+        asked = request_remedy(session, ticket=ticket, remedy=REMEDIES.check("refund", 500, "CNY"),
+                               note=f"order {ORDER}", actor=AGENT, now=later, policy=REMEDIES)  # fmt: skip
+        assert asked.request is not None
+        decline_request(session, request_id=asked.request.id, reason=f"call {PHONE} first",
+                        actor=LEAD, now=later, policy=REMEDIES)  # fmt: skip
+        request_remedy(session, ticket=ticket, remedy=REMEDIES.check("refund", 150, "CNY"),
+                       note=f"receipt to {EMAIL}", actor=AGENT, now=later, policy=REMEDIES)  # fmt: skip
         change_status(
             ticket, "resolved", actor=AGENT, now=later, policy=POLICY, note=f"mailed {EMAIL}"
         )
@@ -206,6 +219,15 @@ def test_tickets_stay_for_statistics_and_the_erasure_is_audited(sessions, world)
         assert customer.forgotten_by == "operator:dpo"
         assert customer.forgotten_at == NOW + timedelta(days=5)
         assert session.execute(select(func.count(Ticket.id))).scalar_one() == 3
+        # The remedy stays; what was typed about it goes.
+        assert {k: ticket.remedy[k] for k in ("type", "amount", "currency", "granted_by")} == {
+            "type": "refund", "amount": 150.0, "currency": "CNY", "granted_by": "alice",
+        }  # fmt: skip
+        granted = [e.data for e in ticket.events if e.action == "remedy_granted"][0]
+        assert (granted["type"], granted["currency"], granted["note"]) == ("refund", "CNY",
+                                                                           REDACTED)  # fmt: skip
+        request = session.execute(select(RemedyRequest)).scalar_one()
+        assert (request.status, request.note, request.reason) == ("declined", REDACTED, REDACTED)
 
 
 def test_the_other_customer_is_untouched(engine, sessions, world):
