@@ -1,5 +1,6 @@
 """The agent console in headless Chromium against an in-process gateway on a real database:
-sign in, see a queued ticket, claim it, answer a REST customer, resolve it."""
+sign in, see a queued ticket, claim it, answer a REST customer, resolve it; judge validity
+and send a refund above the agent's limit to a supervisor, who approves it in one click."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
 
 from bot.agents.passwords import set_password
 from bot.agents.service import create_agent
@@ -80,24 +82,25 @@ def page(browser, gateway) -> Iterator[Page]:
     assert errors == [], errors
 
 
+def _person(session: Session, username: str, role: str, display_name: str, now: datetime) -> None:
+    create_agent(session, username=username, role=role, display_name=display_name, now=now)
+    set_password(session, username=username, password=PASSWORD)
+
+
+def _complaint(session: Session, category: str, description: str, now: datetime) -> Ticket:
+    new = NewTicket(channel="rest", sender_id=CUSTOMER, language="en", category=category,
+                    description=description)  # fmt: skip
+    return create_ticket(session, new=new, policy=load_policy(DEFAULT_SLA_POLICY), now=now)
+
+
 def _queue_a_complaint(app: FastAPI) -> tuple[str, int]:
     """What the handover leaves behind: an escalated urgent ticket in the queue, the
     customer's conversation waiting for a human."""
     now = datetime.now(UTC)
     with transaction(app.state.sessions) as session:
-        create_agent(session, username="wang", role="agent", display_name="专员小王", now=now)
-        set_password(session, username="wang", password=PASSWORD)
-        ticket = create_ticket(
-            session,
-            new=NewTicket(
-                channel="rest",
-                sender_id=CUSTOMER,
-                language="en",
-                category="safety",
-                description="<img src=x onerror=alert(1)> the kettle gave me a shock",
-            ),
-            policy=load_policy(DEFAULT_SLA_POLICY),
-            now=now,
+        _person(session, "wang", "agent", "专员小王", now)
+        ticket = _complaint(
+            session, "safety", "<img src=x onerror=alert(1)> the kettle gave me a shock", now
         )
         ticket.status, ticket.severity = "escalated", "urgent"
         conv = get_or_create_conversation(session, channel="rest", sender_id=CUSTOMER, now=now)
@@ -174,3 +177,89 @@ def test_an_agent_claims_answers_and_resolves_a_queued_complaint(page, gateway):
         assert ticket.assigned_agent == "wang"
         conv = session.get(Conversation, conv_id)
         assert (conv.owner, conv.assigned_agent) == ("bot", None)
+
+
+def _ticket_for(app: FastAPI, agent: str) -> str:
+    """A ticket the agent works on, and a supervisor signed up to approve remedies."""
+    now = datetime.now(UTC)
+    with transaction(app.state.sessions) as session:
+        _person(session, agent, "agent", "专员小王", now)
+        _person(session, "lead", "supervisor", "组长", now)
+        ticket = _complaint(session, "product_quality", "the kettle leaks", now)
+        ticket.status, ticket.assigned_agent = "in_progress", agent
+        return ticket.id
+
+
+def _sign_in(page: Page, username: str) -> None:
+    page.goto("/console")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#desk")).to_be_visible()
+
+
+def test_an_above_limit_refund_is_sent_for_approval_and_approved_in_one_click(
+    page, browser, gateway
+):
+    ticket_id = _ticket_for(gateway.app, "wang")
+    _sign_in(page, "wang")
+    expect(page.locator("#approvals-box")).to_be_hidden()  # agents do not approve
+    page.get_by_role("button", name=f"Open {ticket_id}").click()
+    expect(page.locator("#remedy-state")).to_have_text("No remedy yet.")
+
+    page.get_by_label("Validity", exact=True).select_option("valid")
+    page.get_by_label("Reason for the validity").fill("leak confirmed on the customer's photo")
+    page.get_by_role("button", name="Mark validity").click()
+    expect(page.locator("#ticket-status")).to_have_text("Marked valid.")
+    expect(page.locator("#ticket-fields")).to_contain_text("valid")
+
+    page.get_by_label("Remedy type").select_option("refund")
+    expect(page.locator("#remedy-limit")).to_contain_text("You grant up to 200.00 CNY")
+    page.get_by_label("Amount").fill("500")
+    page.get_by_label("Currency").select_option("CNY")
+    page.get_by_label("Remedy note").fill("full price of the kettle")
+    page.get_by_role("button", name="Grant remedy").click()
+    expect(page.locator("#ticket-status")).to_have_text(
+        "Sent for approval: refund 500.00 CNY (the agent limit for a refund is 200.00 CNY)."
+    )
+    expect(page.locator("#remedy-state")).to_contain_text("Sent for approval: refund 500.00 CNY")
+    expect(page.locator("#remedy-form")).to_be_hidden()
+
+    context = browser.new_context(base_url=gateway.url)
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    lead = context.new_page()
+    lead.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        _sign_in(lead, "lead")
+        row = lead.locator("#approvals li", has_text=ticket_id)
+        expect(row).to_contain_text("refund 500.00 CNY")
+        expect(row).to_contain_text("asked by wang")
+        expect(row).to_contain_text("full price of the kettle")
+        request_id = row.get_attribute("data-request")
+        lead.get_by_role("button", name=f"Approve request #{request_id}").click()
+        expect(lead.locator("#approvals-status")).to_have_text(
+            f"Approved: refund 500.00 CNY on {ticket_id}."
+        )
+        expect(lead.locator("#approvals li")).to_have_count(0)
+    finally:
+        context.close()
+    assert errors == [], errors
+
+    with gateway.app.state.sessions() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket.validity == "valid"
+        assert ticket.remedy is not None
+        assert {k: ticket.remedy[k] for k in ("type", "amount", "currency", "granted_by",
+                                               "approved_by")} == {
+            "type": "refund", "amount": 500.0, "currency": "CNY", "granted_by": "wang",
+            "approved_by": "lead",
+        }  # fmt: skip
+        assert [e.action for e in ticket.events][-3:] == [
+            "field_changed", "remedy_requested", "remedy_approved"
+        ]  # fmt: skip
+    # The agent sees the outcome when the ticket is shown again.
+    page.get_by_role("button", name=f"Open {ticket_id}").click()
+    expect(page.locator("#remedy-state")).to_have_text(
+        "Granted: refund 500.00 CNY by wang, approved by lead"
+    )

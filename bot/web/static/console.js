@@ -64,8 +64,12 @@
     ["desired_resolution", "Wants"], ["contact_phone", "Phone"],
     ["contact_email", "Email"], ["channel", "Channel"], ["language", "Language"],
     ["assigned_agent", "Agent"], ["first_response_due", "First response due"],
-    ["resolution_due", "Resolution due"], ["sla_breached", "SLA breached"]
+    ["resolution_due", "Resolution due"], ["sla_breached", "SLA breached"],
+    ["validity", "Validity"]
   ];
+  var LEADS = { supervisor: true, admin: true }; // they decide remedy requests
+  var CLOSED_TO_REMEDIES = { closed: true, withdrawn: true };
+  var APPROVALS_MS = 10000;
 
   var me = null;
   var socket = null;
@@ -78,6 +82,8 @@
   var shownIds = {};
   var unread = {};
   var mine = [];
+  var remedyPolicy = null; // types, currencies and the signed-in person's own authority
+  var approvalsTimer = null;
 
   function $(id) { return document.getElementById(id); }
 
@@ -99,8 +105,14 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.status === 401 && path !== "/api/console/login") signedOut();
         if (!response.ok) {
-          var error = new Error(typeof data.detail === "string" ? data.detail
-            : "request failed (" + response.status + ")");
+          var message = typeof data.detail === "string" ? data.detail
+            : "request failed (" + response.status + ")";
+          if (Array.isArray(data.errors) && data.errors.length) {
+            message += ": " + data.errors.map(function (e) {
+              return e.field + ": " + e.problem;
+            }).join("; ");
+          }
+          var error = new Error(message);
           error.status = response.status;
           throw error;
         }
@@ -134,12 +146,20 @@
     $("agent-name").textContent = agent.display_name + " (" + agent.role + ")";
     connect();
     loadMine();
+    loadRemedyPolicy();
+    $("approvals-box").hidden = !LEADS[agent.role];
+    if (LEADS[agent.role]) {
+      loadApprovals();
+      approvalsTimer = setInterval(loadApprovals, APPROVALS_MS);
+    }
   }
 
   function signedOut() {
     me = null;
     if (socket) { socket.onclose = null; socket.close(); socket = null; }
     clearInterval(heartbeatTimer);
+    clearInterval(approvalsTimer);
+    $("approvals-box").hidden = true;
     $("desk").hidden = true;
     $("who").hidden = true;
     $("login").hidden = false;
@@ -345,6 +365,8 @@
         fields.appendChild(el("dd", null, value === true ? "yes" : value === false ? "no" : value));
       });
       $("canned-lang").value = ticket.language === "zh" ? "zh" : "en";
+      $("validity").value = ticket.validity || "";
+      showRemedyState(ticket);
     }, showChatError);
   }
 
@@ -462,6 +484,203 @@
       return "Transferred to " + ticket.assigned_agent + ".";
     });
   });
+
+  // --- remedies (员工处理投诉的权力) and validity ---------------------------------------------
+
+  function money(amount, currency) {
+    return Number(amount).toFixed(2) + " " + currency;
+  }
+
+  function describeRemedy(remedy) {
+    if (remedy.amount === null || remedy.amount === undefined) return remedy.type;
+    return remedy.type + " " + money(remedy.amount, remedy.currency);
+  }
+
+  function fillSelect(select, values) {
+    select.textContent = "";
+    values.forEach(function (value) {
+      var option = el("option", null, value);
+      option.value = value;
+      select.appendChild(option);
+    });
+  }
+
+  function loadRemedyPolicy() {
+    api("GET", "/api/remedy-policy").then(function (policy) {
+      remedyPolicy = policy;
+      fillSelect($("remedy-type"), policy.types.map(function (t) { return t.type; }));
+      fillSelect($("remedy-currency"), policy.currencies);
+      remedyTypeChanged();
+    }).catch(function () {});
+  }
+
+  function typeRule(name) {
+    var types = remedyPolicy ? remedyPolicy.types : [];
+    return types.filter(function (t) { return t.type === name; })[0];
+  }
+
+  function remedyTypeChanged() {
+    var rule = typeRule($("remedy-type").value);
+    if (!rule) return;
+    $("remedy-money").hidden = rule.amount === "none";
+    $("remedy-amount").required = rule.amount === "required";
+    var yours = rule.your_rule;
+    var text;
+    if (yours === "unlimited") {
+      text = "You grant this on the spot.";
+    } else if (yours === "approval") {
+      text = "This always goes to a supervisor for approval.";
+    } else {
+      text = "You grant up to " + Object.keys(yours).map(function (code) {
+        return money(yours[code], code);
+      }).join(" / ") + " on the spot; above that it goes to a supervisor.";
+    }
+    $("remedy-limit").textContent = text;
+  }
+
+  $("remedy-type").addEventListener("change", remedyTypeChanged);
+
+  function showRemedyState(ticket) {
+    var state = $("remedy-state");
+    var form = $("remedy-form");
+    state.className = "remedy-state";
+    form.hidden = true;
+    if (ticket.remedy) {
+      var granted = ticket.remedy;
+      state.classList.add("granted");
+      state.textContent = "Granted: " + describeRemedy(granted) + " by " + granted.granted_by +
+        (granted.approved_by ? ", approved by " + granted.approved_by : "");
+      return;
+    }
+    state.textContent = "";
+    var ticketId = ticket.id;
+    api("GET", "/api/remedy-requests?status=pending&ticket_id=" + encodeURIComponent(ticketId))
+      .then(function (page) {
+        if (!current || current.ticketId !== ticketId) return;
+        var waiting = page.items[0];
+        if (waiting) {
+          state.classList.add("pending");
+          state.textContent = "Sent for approval: " + describeRemedy(waiting) + " (request #" +
+            waiting.id + " by " + waiting.requested_by + ")";
+          return;
+        }
+        state.textContent = "No remedy yet.";
+        form.hidden = !!CLOSED_TO_REMEDIES[ticket.status];
+      }, function (error) { state.textContent = error.message; });
+  }
+
+  $("remedy-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!current) return;
+    var rule = typeRule($("remedy-type").value) || {};
+    var body = { type: $("remedy-type").value };
+    var amount = $("remedy-amount").value.trim();
+    if (rule.amount !== "none" && amount) {
+      body.amount = amount;
+      body.currency = $("remedy-currency").value;
+    }
+    var note = $("remedy-note").value.trim();
+    if (note) body.note = note;
+    var button = $("remedy-form").querySelector("button");
+    button.disabled = true; // one request per click
+    $("ticket-status").textContent = "";
+    api("POST", "/api/tickets/" + encodeURIComponent(current.ticketId) + "/remedy", body)
+      .then(function (answer) {
+        $("remedy-amount").value = "";
+        $("remedy-note").value = "";
+        $("ticket-status").textContent = answer.outcome === "granted"
+          ? "Granted: " + describeRemedy(answer.ticket.remedy) + "."
+          : "Sent for approval: " + describeRemedy(answer.request) + " (" + answer.why + ").";
+        loadTicket();
+        loadApprovals();
+      }, function (error) { $("ticket-status").textContent = error.message; })
+      .then(function () { button.disabled = false; });
+  });
+
+  $("validity-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ticketAction("/validity", {
+      validity: $("validity").value,
+      reason: $("validity-reason").value.trim()
+    }, function (ticket) {
+      $("validity-reason").value = "";
+      return "Marked " + ticket.validity + ".";
+    });
+  });
+
+  // --- approvals (supervisors and admins) ----------------------------------------------------
+
+  function loadApprovals() {
+    if (!me || !LEADS[me.role]) return;
+    api("GET", "/api/remedy-requests?status=pending").then(renderApprovals, function (error) {
+      $("approvals-error").textContent = error.message;
+    });
+  }
+
+  function renderApprovals(page) {
+    var list = $("approvals");
+    list.textContent = "";
+    page.items.forEach(function (request) {
+      var item = el("li");
+      item.dataset.request = request.id;
+      var head = el("div", "row-head");
+      var open = el("button", "secondary", request.ticket_id);
+      open.type = "button";
+      open.setAttribute("aria-label", "Open " + request.ticket_id);
+      open.addEventListener("click", function () { openTicket(request.ticket_id, null); });
+      head.appendChild(open);
+      head.appendChild(el("strong", "asked", describeRemedy(request)));
+      item.appendChild(head);
+      item.appendChild(el("p", "summary", "asked by " + request.requested_by + " · " +
+        localTime(request.requested_at) + (request.note ? " · " + request.note : "")));
+      item.appendChild(el("p", "muted", request.cannot_decide_why || request.why));
+      var decide = el("div", "decide");
+      var approve = el("button", null, "Approve");
+      approve.type = "button";
+      approve.disabled = !request.can_decide;
+      approve.setAttribute("aria-label", "Approve request #" + request.id);
+      approve.addEventListener("click", function () {
+        decideRequest(request, "approve", undefined, item);
+      });
+      var reason = el("input");
+      reason.maxLength = 4000;
+      reason.placeholder = "reason to decline";
+      reason.setAttribute("aria-label", "Reason to decline request #" + request.id);
+      var decline = el("button", "secondary", "Decline");
+      decline.type = "button";
+      decline.setAttribute("aria-label", "Decline request #" + request.id);
+      decline.addEventListener("click", function () {
+        var text = reason.value.trim();
+        if (!text) {
+          $("approvals-error").textContent = "Say why you decline request #" + request.id + ".";
+          reason.focus();
+          return;
+        }
+        decideRequest(request, "decline", { reason: text }, item);
+      });
+      decide.appendChild(approve);
+      decide.appendChild(reason);
+      decide.appendChild(decline);
+      item.appendChild(decide);
+      list.appendChild(item);
+    });
+    $("approvals-count").textContent = "(" + page.items.length + ")";
+  }
+
+  function decideRequest(request, verb, body, item) {
+    var buttons = item.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+    $("approvals-error").textContent = "";
+    api("POST", "/api/remedy-requests/" + request.id + "/" + verb, body).then(function (answer) {
+      $("approvals-status").textContent = (verb === "approve" ? "Approved: " : "Declined: ") +
+        describeRemedy(answer.request) + " on " + answer.ticket.id + ".";
+      if (current && current.ticketId === answer.ticket.id) loadTicket();
+      loadApprovals();
+    }, function (error) {
+      $("approvals-error").textContent = error.message;
+      loadApprovals();
+    });
+  }
 
   // Already signed in (the session cookie survives a reload)?
   api("GET", "/api/console/me").then(showDesk, function () {});
