@@ -109,9 +109,9 @@ def request_remedy(
 ) -> Outcome:
     """Grants `remedy` on the (locked) ticket when `actor`'s authority covers it, otherwise
     files a request for approval. Raises Forbidden or RemedyConflict and changes nothing."""
+    _hold(session, ticket, now)
     check_decides(actor, ticket, "a remedy")
     assert actor.username is not None  # check_decides lets only people through
-    _hold(session, ticket, now)
     if ticket.status in CLOSED_TO_REMEDIES:
         raise RemedyConflict(f"ticket {ticket.id} is {ticket.status}: no remedy can be added")
     if ticket.remedy is not None:

@@ -33,6 +33,7 @@ from bot.tickets.remedy_policy import (
 from bot.tickets.service import mark_validity, ticket_to_dict
 from bot.web.api_console import (
     AUTH_DOC,
+    ERRORS,
     TicketSummary,
     _clock,
     _run,
@@ -42,7 +43,7 @@ from bot.web.api_console import (
 from bot.web.api_tickets import TicketOut, Validity
 from bot.web.auth import ConsoleAgent, console_agent
 
-router = APIRouter(tags=["console"])
+router = APIRouter(tags=["console"], responses=ERRORS)
 
 REMEDY_DOC = """
 What each role may grant on the spot comes from the remedy policy
