@@ -86,12 +86,14 @@ def claim_update(session: Session, *, channel: str, external_id: str, now: datet
     """Records that a channel update is being processed; False if it already was (a retry or
     a duplicate), so the caller skips it. Race-safe on SQLite and PostgreSQL."""
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.execute(
+    # RETURNING, not rowcount: the ORM's insert reports rowcount -1 on PostgreSQL.
+    inserted = session.execute(
         module.insert(InboundUpdate)
         .values(channel=channel, external_id=external_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .returning(InboundUpdate.external_id)
+    ).first()
+    return inserted is not None
 
 
 def release_update(session: Session, *, channel: str, external_id: str) -> None:
