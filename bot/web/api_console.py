@@ -4,7 +4,8 @@ the ticket actions that end or pass on a human's work (DESIGN §5 handoff)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -16,10 +17,9 @@ from bot.agents.sessions import SESSION_LIFETIME, end_session, start_session
 from bot.clock import utcnow
 from bot.db import transaction
 from bot.handoff import desk
-from bot.handoff.queue import HandoffQueue, QueueItem
+from bot.handoff.queue import HandoffQueue
+from bot.routing.agent_desk import AgentDesk, Claimed
 from bot.routing.handover import Handover
-from bot.routing.messages import Reply
-from bot.routing.outbound import Outbound
 from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.models import Ticket
 from bot.tickets.numbering import normalise_ticket_id
@@ -28,9 +28,7 @@ from bot.tickets.service import (
     InvalidChange,
     TicketNotFound,
     add_note,
-    apply_changes,
     lock_ticket,
-    record_first_response,
     ticket_to_dict,
 )
 from bot.web.api_tickets import TicketOut, _policy
@@ -67,10 +65,11 @@ def _clock(request: Request) -> Callable[[], Any]:
     return getattr(request.app.state, "clock", utcnow)
 
 
-async def _run(work: Callable[[], T]) -> T:
-    """Runs service code in a thread and turns its refusals into HTTP answers."""
+@contextmanager
+def _http_errors() -> Iterator[None]:
+    """Turns the services' refusals into HTTP answers."""
     try:
-        return await anyio.to_thread.run_sync(work)
+        yield
     except (LookupError, TicketNotFound) as exc:
         raise HTTPException(404, detail=str(exc).strip("'\"")) from None
     except Forbidden as exc:
@@ -79,6 +78,18 @@ async def _run(work: Callable[[], T]) -> T:
         raise HTTPException(409, detail=str(exc)) from None
     except (InvalidChange, ValueError) as exc:
         raise HTTPException(422, detail=str(exc)) from None
+
+
+async def _run(work: Callable[[], T]) -> T:
+    """Runs service code in a thread and turns its refusals into HTTP answers."""
+    with _http_errors():
+        return await anyio.to_thread.run_sync(work)
+
+
+def _desk(request: Request) -> AgentDesk:
+    """Claims, messages, resolve and release: the same code path as the Telegram group's."""
+    agent_desk: AgentDesk = request.app.state.desk
+    return agent_desk
 
 
 def _ticket_id(raw: str) -> str:
@@ -276,44 +287,13 @@ async def queue_list(
     return await anyio.to_thread.run_sync(queue_snapshot, request.app.state, now)
 
 
-class Claimed(BaseModel):
+class ClaimedOut(BaseModel):
     ticket: TicketSummary
     conversation_id: int | None = Field(description="the customer's conversation, now yours")
 
 
-async def _claimed(request: Request, agent: ConsoleAgent, item: QueueItem) -> dict[str, Any]:
-    """The queue gave `item` to `agent`: the ticket and the conversation become theirs."""
-    queue: HandoffQueue = request.app.state.queue
-    policy = _policy(request)
-    now = _clock(request)()
-
-    def work() -> desk.Taken:
-        with transaction(request.app.state.sessions) as session:
-            return desk.take_ticket(
-                session, ticket_id=item.ticket_id, actor=agent.actor, now=now, policy=policy
-            )
-
-    try:
-        taken = await _run(work)
-    except HTTPException:
-        # The ticket changed between the check and the claim: it goes back where it was.
-        await anyio.to_thread.run_sync(
-            lambda: queue.enqueue(
-                item.ticket_id,
-                item.conversation_id,
-                item.severity,
-                team=item.team,
-                boost=item.boost,
-                now=item.enqueued_at,
-            )  # fmt: skip
-        )
-        raise
-    if taken.conversation_id is not None:
-        handover: Handover = request.app.state.handover
-        await handover.assign(taken.conversation_id, agent.username)
-    logger.info("%s claimed by %s", item.ticket_id, agent.username)
-    _wake(request)
-    return {"ticket": taken.ticket, "conversation_id": taken.conversation_id}
+def _claimed(claimed: Claimed) -> dict[str, Any]:
+    return {"ticket": claimed.ticket, "conversation_id": claimed.conversation_id}
 
 
 @router.post(
@@ -322,49 +302,30 @@ async def _claimed(request: Request, agent: ConsoleAgent, item: QueueItem) -> di
     description="Atomic: two agents never get the same ticket. The ticket is assigned to "
     "the agent and in progress; the agent owns the conversation (the bot stays silent). "
     "404 when nothing is waiting." + AUTH_DOC,
-    response_model=Claimed,
+    response_model=ClaimedOut,
 )
 async def claim_next(
     request: Request, agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
-    queue: HandoffQueue = request.app.state.queue
-    now = _clock(request)()
-    for _attempt in range(5):  # a stale item (ticket already finished) is skipped
-        item = await anyio.to_thread.run_sync(lambda: queue.claim_next(agent.username, now=now))
-        if item is None:
-            raise HTTPException(404, detail="nothing is waiting in the queue")
-        try:
-            return await _claimed(request, agent, item)
-        except HTTPException as exc:
-            if exc.status_code != 409:
-                raise
-            await anyio.to_thread.run_sync(queue.remove, item.ticket_id)
-            logger.warning("dropped %s from the queue: %s", item.ticket_id, exc.detail)
-    raise HTTPException(409, detail="the queue changed too fast; try again")
+    with _http_errors():
+        claimed = await _desk(request).claim_next(agent)
+    if claimed is None:
+        raise HTTPException(404, detail="nothing is waiting in the queue")
+    return _claimed(claimed)
 
 
 @router.post(
     "/api/queue/{ticket_id}/claim",
     summary="Take one ticket from the queue",
     description="409 when another agent took it first or it is no longer queued." + AUTH_DOC,
-    response_model=Claimed,
+    response_model=ClaimedOut,
 )
 async def claim_one(
     request: Request, ticket_id: str, agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
     canonical = _ticket_id(ticket_id)
-    queue: HandoffQueue = request.app.state.queue
-    now = _clock(request)()
-
-    def check() -> None:
-        with request.app.state.sessions() as session:
-            desk.check_claimable(session, ticket_id=canonical, actor=agent.actor)
-
-    await _run(check)
-    item = await anyio.to_thread.run_sync(lambda: queue.claim(canonical, agent.username, now=now))
-    if item is None:
-        raise HTTPException(409, detail=f"{canonical} is not in the queue (already taken?)")
-    return await _claimed(request, agent, item)
+    with _http_errors():
+        return _claimed(await _desk(request).claim(canonical, agent))
 
 
 # --- my tickets ------------------------------------------------------------------------------
@@ -512,36 +473,9 @@ async def send_message(
     body: AgentMessage,
     agent: ConsoleAgent = Depends(console_agent),
 ) -> dict[str, Any]:
-    text = body.text.strip()
-    if not text:
-        raise HTTPException(422, detail="the message is empty")
-    now = _clock(request)()
-
-    def check() -> tuple[str, str, str | None]:
-        with request.app.state.sessions() as session:
-            conversation = desk.check_may_write(
-                session, conversation_id=conversation_id, actor=agent.actor
-            )
-            ticket = desk.open_ticket_of(session, conversation)
-            return (conversation.channel, conversation.sender_id,
-                    ticket.id if ticket is not None else None)  # fmt: skip
-
-    channel, sender_id, ticket_id = await _run(check)
-    outbound: Outbound = request.app.state.outbound
-    reply = Reply(text, author=f"agent:{agent.username}", display_name=agent.display_name)
-    delivered = await outbound.send(channel, sender_id, [reply])
-    first = False
-    if ticket_id is not None:
-
-        def stamp() -> bool:
-            with transaction(request.app.state.sessions) as session:
-                return record_first_response(
-                    session, ticket_id=ticket_id, agent=agent.username, now=now
-                )
-
-        first = await anyio.to_thread.run_sync(stamp)
-    _wake(request)
-    return {"delivered": delivered, "first_response": first}
+    with _http_errors():
+        sent = await _desk(request).send(conversation_id, agent, body.text)
+    return {"delivered": sent.delivered, "first_response": sent.first_response}
 
 
 # --- ending or passing on the work -----------------------------------------------------------
@@ -631,30 +565,9 @@ async def resolve(
     body: ResolveIn,
     agent: ConsoleAgent = Depends(console_agent),
 ) -> dict[str, Any]:
-    now = _clock(request)()
-    policy = _policy(request)
-    note_text = body.resolution_note.strip()
-    if not note_text:
-        raise HTTPException(422, detail="the resolution note is empty")
-
-    def change(session: Any, ticket: Ticket) -> None:
-        changes = {"resolution_note": note_text, "status": "resolved"}
-        check_update(agent.actor, ticket, changes)
-        apply_changes(
-            session, ticket=ticket, changes=changes, actor=agent.actor, now=now, policy=policy
-        )
-
-    record, conversation_id, owner = await _ticket_action(request, ticket_id, agent, change)
-    queue: HandoffQueue = request.app.state.queue
-    await anyio.to_thread.run_sync(queue.remove, record["id"])
-    if conversation_id is not None and owner != "bot":
-        handover: Handover = request.app.state.handover
-        await handover.back_to_bot(conversation_id)
-    followup = getattr(request.app.state, "followup", None)
-    if followup is not None:
-        followup.start_soon(record["id"])  # 回访: the bot asks the customer for a rating
-    _wake(request)
-    return record
+    canonical = _ticket_id(ticket_id)
+    with _http_errors():
+        return await _desk(request).resolve(canonical, agent, body.resolution_note)
 
 
 @router.post(
@@ -671,21 +584,10 @@ async def release(
     body: ReleaseIn | None = None,
     agent: ConsoleAgent = Depends(console_agent),
 ) -> dict[str, Any]:
-    now = _clock(request)()
-    text = (body.note or "").strip() if body is not None else ""
-
-    def change(_session: Any, ticket: Ticket) -> None:
-        desk.check_owns(agent.actor, ticket.assigned_agent, f"ticket {ticket.id}")
-        add_note(ticket, "conversation released to the bot" + (f": {text}" if text else ""),
-                 actor=agent.actor, now=now)  # fmt: skip
-
-    record, conversation_id, owner = await _ticket_action(request, ticket_id, agent, change)
-    if conversation_id is None or owner != "agent":
-        raise HTTPException(409, detail=f"no agent has the conversation of {record['id']}")
-    handover: Handover = request.app.state.handover
-    await handover.back_to_bot(conversation_id)
-    _wake(request)
-    return record
+    canonical = _ticket_id(ticket_id)
+    note_text = body.note if body is not None else None
+    with _http_errors():
+        return await _desk(request).release(canonical, agent, note_text)
 
 
 @router.post(

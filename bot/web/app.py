@@ -14,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from bot.channels import rest, telegram, webchat
+from bot.clock import utcnow
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.handoff.queue import make_queue
 from bot.paths import PROJECT_ROOT
 from bot.privacy import configure_logging
+from bot.routing.agent_desk import AgentDesk
 from bot.routing.followup import FollowUp
 from bot.routing.handover import Handover
 from bot.routing.outbound import Outbound
@@ -98,6 +100,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbound=app.state.outbound,
             handover=app.state.handover,
         )
+        # What agents do with a handed-over conversation, from the console or Telegram.
+        app.state.desk = AgentDesk(
+            sessions=app.state.sessions,
+            queue=app.state.queue,
+            handover=app.state.handover,
+            outbound=app.state.outbound,
+            policy=policy,
+            followup=app.state.followup,
+            clock=lambda: getattr(app.state, "clock", utcnow)(),
+        )
+        app.state.desk.listen(lambda _event: app.state.console_live.wake())
         app.state.telegram = None
         if settings.telegram_token is not None:
             app.state.telegram = telegram.TelegramChannel(

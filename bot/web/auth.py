@@ -9,7 +9,6 @@ The agent console signs in with a password instead and holds a session cookie.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from datetime import datetime
 
 import anyio
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.agents.service import agent_for_token
 from bot.agents.sessions import agent_for_session
 from bot.clock import utcnow
+from bot.routing.agent_desk import DeskAgent
 from bot.tickets.audit import SERVICE, Actor
 
 _bearer = HTTPBearer(
@@ -71,17 +71,9 @@ require_api_token = current_actor
 CONSOLE_COOKIE = "cb_console"
 
 
-@dataclass(frozen=True)
-class ConsoleAgent:
-    """The agent using the console: who they are for the audit trail and for customers."""
-
-    actor: Actor
-    display_name: str
-
-    @property
-    def username(self) -> str:
-        assert self.actor.username is not None
-        return self.actor.username
+# The agent using the console: who they are for the audit trail and for customers (the
+# same identity the Telegram agents' group acts with).
+ConsoleAgent = DeskAgent
 
 
 def console_agent_for(
