@@ -159,7 +159,10 @@ def cmd_agents_list(_args: argparse.Namespace) -> int:
         agents = list_agents(session)
         for agent in agents:
             state = "active" if agent.active else "inactive"
-            print(f"{agent.username:<20} {agent.role:<11} {state:<9} {agent.display_name}")
+            telegram = f"  telegram:{agent.telegram_user_id}" if agent.telegram_user_id else ""
+            print(
+                f"{agent.username:<20} {agent.role:<11} {state:<9} {agent.display_name}{telegram}"
+            )
     if not agents:
         _say("no agents yet: complaintbot agents add NAME --role agent")
     return 0
@@ -195,6 +198,35 @@ def cmd_agents_set_password(args: argparse.Namespace) -> int:
         print(f"complaintbot: {exc}", file=sys.stderr)
         return 2
     _say(f"console password of {username} set")
+    return 0
+
+
+def cmd_agents_link_telegram(args: argparse.Namespace) -> int:
+    from bot.agents.service import AgentError, link_telegram
+    from bot.db import transaction
+
+    user_id: int | None = None
+    if not args.unlink:
+        if args.telegram_user_id is None or not args.telegram_user_id.isdigit():
+            print(
+                "complaintbot: give the Telegram user id (digits; the bot tells an unlinked "
+                "agent theirs in the group), or --unlink",
+                file=sys.stderr,
+            )
+            return 2
+        user_id = int(args.telegram_user_id)
+    _settings, sessions = _database()
+    try:
+        with transaction(sessions) as session:
+            username = link_telegram(session, username=args.name, telegram_user_id=user_id).username
+    except AgentError as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+    if user_id is None:
+        _say(f"agent {username} unlinked from Telegram")
+    else:
+        _say(f"agent {username} linked to Telegram user {user_id}: they can claim and answer "
+             "tickets from the agents' group")  # fmt: skip
     return 0
 
 
@@ -453,6 +485,16 @@ def main(argv: list[str] | None = None) -> int:
     rotate = agents_sub.add_parser("rotate-token", help="issue a new token, revoking the old")
     rotate.add_argument("name")
     rotate.set_defaults(func=cmd_agents_rotate)
+    link = agents_sub.add_parser(
+        "link-telegram",
+        help="let an agent claim and answer tickets from the agents' Telegram group",
+    )
+    link.add_argument("name")
+    link.add_argument(
+        "telegram_user_id", nargs="?", help="their numeric Telegram user id (the bot tells them)"
+    )
+    link.add_argument("--unlink", action="store_true", help="remove the agent's link")
+    link.set_defaults(func=cmd_agents_link_telegram)
     deactivate = agents_sub.add_parser("deactivate", help="revoke an agent's access")
     deactivate.add_argument("name")
     deactivate.set_defaults(func=cmd_agents_deactivate)

@@ -1,6 +1,7 @@
 """Imports every table module so that `Base.metadata` knows the whole schema."""
 
 from bot.agents.models import Agent, AgentSession
+from bot.channels.telegram_posts import TelegramPost
 from bot.conversations.models import Conversation, InboundUpdate, Message
 from bot.customers.models import Customer
 from bot.handoff.models import AgentPresence, QueueClaim, QueueEntry
@@ -22,6 +23,7 @@ __all__ = [
     "QueueClaim",
     "QueueEntry",
     "SlaAlert",
+    "TelegramPost",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

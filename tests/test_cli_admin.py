@@ -100,6 +100,39 @@ def test_rotate_and_deactivate_revoke_tokens(database, capsys):
     assert cli.main(["agents", "rotate-token", "nobody"]) == 2
 
 
+def _telegram_user(engine, username: str) -> int | None:
+    with make_session_factory(engine)() as session:
+        return session.scalars(
+            select(Agent.telegram_user_id).where(Agent.username == username)
+        ).one()
+
+
+def test_link_telegram_lets_one_agent_act_as_a_telegram_user(database, capsys):
+    cli.main(["agents", "add", "wang", "--display-name", "Wang"])
+    cli.main(["agents", "add", "li"])
+    capsys.readouterr()
+    assert cli.main(["agents", "link-telegram", "Wang", "700123456"]) == 0
+    assert "linked to Telegram user 700123456" in capsys.readouterr().out
+    assert _telegram_user(database, "wang") == 700123456
+    assert cli.main(["agents", "list"]) == 0
+    assert re.search(r"^wang\s+agent\s+active\s+Wang\s+telegram:700123456$",
+                     capsys.readouterr().out, re.MULTILINE)  # fmt: skip
+    # One Telegram account, one agent; ids are numbers; unknown agents are refused.
+    assert cli.main(["agents", "link-telegram", "li", "700123456"]) == 2
+    assert "already linked to 'wang'" in capsys.readouterr().err
+    assert cli.main(["agents", "link-telegram", "li", "@li_wei"]) == 2
+    assert "digits" in capsys.readouterr().err
+    assert cli.main(["agents", "link-telegram", "li", "-100123"]) == 2
+    assert cli.main(["agents", "link-telegram", "nobody", "42"]) == 2
+    assert _telegram_user(database, "li") is None
+    # Linking again is harmless; --unlink frees the account for someone else.
+    assert cli.main(["agents", "link-telegram", "wang", "700123456"]) == 0
+    assert cli.main(["agents", "link-telegram", "wang", "--unlink"]) == 0
+    assert "unlinked" in capsys.readouterr().out
+    assert cli.main(["agents", "link-telegram", "li", "700123456"]) == 0
+    assert (_telegram_user(database, "wang"), _telegram_user(database, "li")) == (None, 700123456)
+
+
 def _seed_customer(db_url: str, var_dir: Path) -> str:
     upgrade(db_url)
     engine = make_engine(db_url)

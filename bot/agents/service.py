@@ -115,3 +115,36 @@ def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
         select(Agent.username, Agent.display_name).where(Agent.username.in_(wanted))
     )
     return {username: display for username, display in rows}
+
+
+def link_telegram(session: Session, *, username: str, telegram_user_id: int | None) -> Agent:
+    """Lets the agent act from the agents' Telegram group as that Telegram user (None:
+    unlinks). One Telegram account belongs to one agent."""
+    agent = get_agent(session, username.strip().lower())
+    if agent is None:
+        raise AgentError(f"no agent named {username!r}")
+    if telegram_user_id is not None:
+        if telegram_user_id <= 0:
+            raise AgentError("a Telegram user id is a positive number (groups are negative)")
+        holder = agent_for_telegram(session, telegram_user_id, active_only=False)
+        if holder is not None and holder.id != agent.id:
+            raise AgentError(
+                f"Telegram user {telegram_user_id} is already linked to {holder.username!r}"
+            )
+    agent.telegram_user_id = telegram_user_id
+    logger.info(
+        "agent %s %s Telegram", agent.username, "linked to" if telegram_user_id else "unlinked from"
+    )
+    return agent
+
+
+def agent_for_telegram(
+    session: Session, telegram_user_id: int, *, active_only: bool = True
+) -> Agent | None:
+    """The agent linked to that Telegram user (active ones only, unless told otherwise)."""
+    agent = session.execute(
+        select(Agent).where(Agent.telegram_user_id == telegram_user_id)
+    ).scalar_one_or_none()
+    if agent is not None and active_only and not agent.active:
+        return None
+    return agent

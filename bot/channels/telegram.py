@@ -43,6 +43,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.telegram_agents import AgentGroup
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.conversations.store import (
@@ -54,6 +55,7 @@ from bot.conversations.store import (
 )
 from bot.db import transaction
 from bot.nlu.language import detect_language
+from bot.routing.agent_desk import AgentDesk
 from bot.routing.messages import Reply
 from bot.routing.outbound import Outbound
 from bot.routing.router import Router
@@ -162,6 +164,7 @@ class TelegramChannel:
         router: Router,
         outbound: Outbound,
         sessions: sessionmaker[Session],
+        desk: AgentDesk | None = None,
         clock: Clock = utcnow,
     ) -> None:
         assert settings.telegram_token is not None
@@ -186,6 +189,17 @@ class TelegramChannel:
         self.application.add_error_handler(self._on_error)
         self._started = False
         self._starter: asyncio.Task[None] | None = None
+        # The agents' group: handoffs posted, claimed and answered there (never a customer).
+        self.agents: AgentGroup | None = None
+        if settings.telegram_agent_chat and desk is not None:
+            self.agents = AgentGroup(
+                chat=settings.telegram_agent_chat,
+                bot=self.application.bot,
+                ready=lambda: self._started,
+                sessions=sessions,
+                agent_desk=desk,
+                clock=clock,
+            )
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -227,6 +241,8 @@ class TelegramChannel:
             self._starter.cancel()
         if not self._started:
             return
+        if self.agents is not None:
+            await self.agents.drain()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -274,6 +290,9 @@ class TelegramChannel:
             raise
 
     async def _dispatch(self, update: Update) -> None:
+        if self.agents is not None and self.agents.is_group(update.effective_chat):
+            await self.agents.handle(update)
+            return
         if update.callback_query is not None:
             await self._on_button(update.callback_query)
             return

@@ -9,6 +9,7 @@ human has the conversation and resumed when it comes back (ConversationPaused/Re
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -76,6 +77,7 @@ class QueueState:
     wait: timedelta | None
     agents_on_duty: int
     first_response_due: str | None
+    newly_queued: bool = False  # False: it was already waiting (a repeat handoff)
 
 
 class Handover:
@@ -86,12 +88,16 @@ class Handover:
         queue: HandoffQueue,
         rasa: RasaClient,
         timezone: ZoneInfo,
+        on_queued: Callable[[str], None] | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.sessions = sessions
         self.queue = queue
         self.rasa = rasa
         self.timezone = timezone
+        # Told the ticket id when a ticket starts waiting (not again while it waits), so
+        # agents can be notified (the Telegram agents' group); it must not block.
+        self.on_queued = on_queued
         self.clock = clock
 
     def _enqueue(
@@ -108,6 +114,7 @@ class Handover:
                 if conv is not None and conv.owner == "bot":
                     conv.owner = "queue"
             due = ticket.first_response_due if ticket is not None else None
+        newly_queued = self.queue.get(handoff.ticket_id) is None
         self.queue.enqueue(
             handoff.ticket_id, conversation_id, handoff.severity, boost=boost, now=now
         )
@@ -117,6 +124,7 @@ class Handover:
             wait=self.queue.estimated_wait(handoff.ticket_id, now=now),
             agents_on_duty=len(self.queue.on_duty(now=now)),
             first_response_due=i18n.format_deadline(due, self.timezone, lang) if due else None,
+            newly_queued=newly_queued,
         )
 
     async def to_queue(
@@ -137,6 +145,11 @@ class Handover:
             "%s queued at %s (%s, %s)", state.ticket_id, state.position, handoff.severity,
             handoff.reason,
         )  # fmt: skip
+        if state.newly_queued and self.on_queued is not None:
+            try:
+                self.on_queued(state.ticket_id)
+            except Exception:  # the ticket is queued; the console shows it all the same
+                logger.exception("queued-ticket notification failed for %s", state.ticket_id)
         if not take_ownership:
             return None
         try:

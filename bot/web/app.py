@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from bot.channels import rest, telegram, webchat
+from bot.channels.telegram_agents import AgentGroup
 from bot.clock import utcnow
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
@@ -49,6 +50,12 @@ def domain_intents() -> frozenset[str]:
     return frozenset(str(name) for name in domain.get("intents", []))
 
 
+def _agents_group(app: FastAPI) -> AgentGroup | None:
+    """The agents' Telegram group, when the channel runs with one."""
+    channel: telegram.TelegramChannel | None = getattr(app.state, "telegram", None)
+    return channel.agents if channel is not None else None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the gateway; engines and clients are created at start-up, not at import."""
     settings, _sources = ensure_secrets(settings or load_settings())
@@ -68,6 +75,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # One way out to customers on any channel; channels register their deliverers.
         app.state.outbound = Outbound(app.state.sessions)
         policy = load_policy(settings.sla_policy)
+
+        # Hooks for agents: built before the parts they reach (the Telegram channel).
+        def ticket_queued(ticket_id: str) -> None:
+            group = _agents_group(app)
+            if group is not None:
+                group.ticket_queued(ticket_id)
+
+        def customer_message(conversation_id: int) -> None:
+            app.state.console_live.wake(conversation_id)
+            group = _agents_group(app)
+            if group is not None:
+                group.customer_message(conversation_id)
+
         # Checked at start-up: a broken policy file stops the gateway with a clear message.
         app.state.remedy_policy = load_remedy_policy(settings.remedy_policy)
         # Redis when COMPLAINTBOT_REDIS_URL is set, else the embedded queue in the database.
@@ -79,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             queue=app.state.queue,
             rasa=app.state.rasa,
             timezone=policy.timezone,
+            on_queued=ticket_queued,
         )
         # Wakes the agent consoles' sockets when something they show changes.
         app.state.console_live = console_live.ConsoleLive()
@@ -89,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_chars=settings.max_message_chars,
             policy=policy,
             handover=app.state.handover,
-            on_customer_message=app.state.console_live.wake,
+            on_customer_message=customer_message,
         )
         app.state.webchat = webchat.WebchatHub()
         app.state.outbound.register("webchat", app.state.webchat.deliver)
@@ -118,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 router=app.state.router,
                 outbound=app.state.outbound,
                 sessions=app.state.sessions,
+                desk=app.state.desk,
             )
             app.state.outbound.register("telegram", app.state.telegram.deliver)
             await app.state.telegram.start()

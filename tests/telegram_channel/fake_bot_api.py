@@ -1,9 +1,10 @@
 """A local stand-in for Telegram's Bot API server: the one part of the system we cannot reach.
 
 It answers the methods python-telegram-bot calls (getMe, getUpdates, setWebhook,
-deleteWebhook, sendMessage, answerCallbackQuery, editMessageReplyMarkup, getFile and file
-downloads), records every call, and serves updates that tests queue. Requests arrive the way
-PTB sends them: form fields, with JSON-encoded values for objects.
+deleteWebhook, sendMessage, answerCallbackQuery, editMessageReplyMarkup, editMessageText,
+getFile and file downloads), records every call with the message it returned, and serves
+updates that tests queue. Requests arrive the way PTB sends them: form fields, with
+JSON-encoded values for objects. Chats with a negative id are groups, as in Telegram.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Complaint Desk", "usernam
 class Call:
     method: str
     params: dict[str, Any]
+    result: Any = None
 
 
 @dataclass
@@ -62,6 +64,16 @@ class FakeBotApi:
         with self._lock:
             calls = [c.params for c in self.calls if c.method == "sendMessage"]
         return [p for p in calls if chat_id is None or int(p["chat_id"]) == chat_id]
+
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages the bot sent to a chat, as Telegram returned them (with ids)."""
+        with self._lock:
+            calls = [c for c in self.calls if c.method == "sendMessage"]
+        return [c.result for c in calls if int(c.params["chat_id"]) == chat_id]
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c.params for c in self.calls if c.method == method]
 
     def methods(self) -> list[str]:
         with self._lock:
@@ -97,10 +109,11 @@ class FakeBotApi:
         return params
 
     def _message(self, chat_id: Any, text: str, markup: Any = None) -> dict[str, Any]:
+        chat = int(chat_id)
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": int(chat_id), "type": "private"},
+            "chat": {"id": chat, "type": "supergroup" if chat < 0 else "private"},
             "from": BOT_USER,
             "text": text,
         }
@@ -115,8 +128,9 @@ class FakeBotApi:
             )
         method = request.path_params["method"]
         params = await self._params(request)
+        call = Call(method, params)
         with self._lock:
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
         result: Any = True
         if method == "getMe":
             result = BOT_USER
@@ -134,6 +148,12 @@ class FakeBotApi:
             result = self._message(params["chat_id"], params["text"], params.get("reply_markup"))
         elif method == "editMessageReplyMarkup":
             result = self._message(params["chat_id"], "(edited)", params.get("reply_markup"))
+        elif method == "editMessageText":
+            result = {
+                **self._message(params["chat_id"], params["text"], params.get("reply_markup")),
+                "message_id": int(params["message_id"]),
+                "edit_date": int(time.time()),
+            }
         elif method == "getFile":
             file_id = params["file_id"]
             data = self.files.get(file_id)
@@ -148,6 +168,7 @@ class FakeBotApi:
                 "file_size": len(data),
                 "file_path": f"files/{file_id}",
             }
+        call.result = result
         return JSONResponse({"ok": True, "result": result})
 
     async def _download(self, request: Request) -> Response:
@@ -263,3 +284,50 @@ def voice_update(chat_id: int) -> dict[str, Any]:
         "voice": {"file_id": "voice-1", "file_unique_id": "v1", "duration": 3},
     }
     return {"update_id": next(_update_ids), "message": message}
+
+
+# --- the agents' group ------------------------------------------------------------------
+
+
+def _member(user_id: int, name: str) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
+
+
+def group_text_update(
+    group_id: int,
+    user_id: int,
+    text: str,
+    *,
+    name: str = "Agent",
+    reply_to: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A message in a group from one of its members, optionally replying to a message
+    (one the fake returned for the bot's sendMessage, say)."""
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": {"id": group_id, "type": "supergroup", "title": "Complaint agents"},
+        "from": _member(user_id, name),
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    if reply_to is not None:
+        message["reply_to_message"] = reply_to
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def group_button_update(
+    user_id: int, message: dict[str, Any], data: str, *, name: str = "Agent"
+) -> dict[str, Any]:
+    """A group member pressing an inline button under `message` (the bot's post)."""
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": f"cq-{next(_message_ids)}",
+            "from": _member(user_id, name),
+            "chat_instance": f"ci-{message['chat']['id']}",
+            "message": message,
+            "data": data,
+        },
+    }
