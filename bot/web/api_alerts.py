@@ -15,6 +15,18 @@ from bot.sla.alerts import acknowledge, alert_to_dict, list_alerts
 from bot.tickets.audit import Actor
 from bot.tickets.numbering import normalise_ticket_id
 from bot.web.api_tickets import ERRORS, ROLES_DOC, readers
+from bot.web.auth import actor_or_console
+
+CONSOLE_DOC = (
+    "\n\nThe agent console calls these with its session cookie (SameSite=Strict) instead "
+    "of a bearer token."
+)
+
+
+async def alert_readers(actor: Actor = Depends(actor_or_console)) -> Actor:
+    """Whoever may read tickets, signed in with a token or in the console."""
+    return await readers(actor)
+
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"], responses=ERRORS)
 
@@ -55,12 +67,12 @@ class AlertPage(BaseModel):
     summary="SLA alerts, newest first",
     description="Warnings (80 % of the time to a deadline gone) and breaches (a deadline "
     "missed), one per ticket and deadline, with their delivery to the webhook and the "
-    "agents' Telegram group.\n" + ROLES_DOC,
+    "agents' Telegram group.\n" + ROLES_DOC + CONSOLE_DOC,
     response_model=AlertPage,
 )
 async def list_endpoint(
     request: Request,
-    _actor: Actor = Depends(readers),
+    _actor: Actor = Depends(alert_readers),
     unacknowledged: bool = Query(default=False, description="only alerts nobody acknowledged"),
     kind: Literal["warning", "breach"] | None = Query(default=None),
     ticket_id: str | None = Query(default=None, max_length=40),
@@ -97,12 +109,12 @@ async def list_endpoint(
     "/{alert_id}/ack",
     summary="Acknowledge an alert",
     description="Records who saw the alert (also on the ticket's trail). Acknowledging it "
-    "again changes nothing: the first acknowledgement stays.\n" + ROLES_DOC,
+    "again changes nothing: the first acknowledgement stays.\n" + ROLES_DOC + CONSOLE_DOC,
     response_model=AlertOut,
     responses={404: {"description": "no such alert"}},
 )
 async def ack_endpoint(
-    request: Request, alert_id: int, actor: Actor = Depends(readers)
+    request: Request, alert_id: int, actor: Actor = Depends(alert_readers)
 ) -> dict[str, Any]:
     clock = getattr(request.app.state, "clock", utcnow)
 

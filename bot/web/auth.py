@@ -104,3 +104,15 @@ async def console_agent(
     if found is None:
         raise _unauthorised("session expired or signed out; sign in again")
     return found
+
+
+async def actor_or_console(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> Actor:
+    """A bearer token (the service's or an agent's), or else the console's session cookie:
+    for endpoints both integrations and the console page use (SLA alerts)."""
+    if credentials is not None and credentials.credentials:
+        return await current_actor(request, credentials)
+    if request.cookies.get(CONSOLE_COOKIE):
+        return (await console_agent(request, None)).actor
+    raise _unauthorised("missing bearer token or console session")

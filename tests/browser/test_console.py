@@ -1,6 +1,7 @@
 """The agent console in headless Chromium against an in-process gateway on a real database:
 sign in, see a queued ticket, claim it, answer a REST customer, resolve it; judge validity
-and send a refund above the agent's limit to a supervisor, who approves it in one click."""
+and send a refund above the agent's limit to a supervisor, who approves it in one click;
+SLA alerts shown as a banner and acknowledged."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.agents.passwords import set_password
@@ -24,6 +26,8 @@ from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
 from bot.paths import DEFAULT_SLA_POLICY
+from bot.sla.alerts import claim_alert
+from bot.sla.models import SlaAlert
 from bot.stack import free_port
 from bot.tickets.models import Ticket
 from bot.tickets.service import NewTicket, create_ticket
@@ -263,3 +267,40 @@ def test_an_above_limit_refund_is_sent_for_approval_and_approved_in_one_click(
     expect(page.locator("#remedy-state")).to_have_text(
         "Granted: refund 500.00 CNY by wang, approved by lead"
     )
+
+
+def test_unacknowledged_sla_alerts_show_as_a_banner_with_ack(page, gateway):
+    now = datetime.now(UTC)
+    with transaction(gateway.app.state.sessions) as session:
+        _person(session, "li", "agent", "Li", now)
+        late = _complaint(session, "delivery", "parcel lost", now)
+        soon = _complaint(session, "billing", "charged twice", now)
+        for ticket, kind in ((late, "breach"), (soon, "warning")):
+            claim_alert(session, key=(ticket.id, kind, "first_response", now), severity="general",
+                        category=ticket.category, targets=[], now=now)  # fmt: skip
+        late_id, soon_id = late.id, soon.id
+    page.goto("/console")
+    page.get_by_label("Username").fill("li")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    banner = page.locator("#alerts-box")
+    expect(banner).to_be_visible()
+    expect(page.locator("#alerts-count")).to_have_text("(2)")
+    expect(banner.locator("li.breach")).to_contain_text(late_id)
+    expect(banner.locator("li.breach .alert-text")).to_contain_text(
+        "missed its first response deadline"
+    )
+    expect(banner.locator("li.warning")).to_contain_text(soon_id)
+
+    page.get_by_role("button", name=f"Acknowledge the breach on {late_id}").click()
+    expect(banner.locator("li")).to_have_count(1)
+    expect(page.locator("#alerts-count")).to_have_text("(1)")
+    with gateway.app.state.sessions() as session:
+        [acked] = session.scalars(select(SlaAlert).where(SlaAlert.ticket_id == late_id)).all()
+        assert acked.acknowledged_by == "agent:li"
+
+    page.get_by_role("button", name=f"Open {soon_id}").click()
+    expect(page.locator("#ticket-fields")).to_contain_text("charged twice")
+    page.get_by_role("button", name=f"Acknowledge the warning on {soon_id}").click()
+    expect(banner).to_be_hidden()

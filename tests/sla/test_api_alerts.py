@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from telegram_channel.fake_bot_api import FakeBotApi
 
+from bot.agents.passwords import set_password
 from bot.agents.service import create_agent
 from bot.db import transaction
 from bot.stack import free_port
@@ -124,6 +125,35 @@ def test_alerts_newest_first_filtered_and_acknowledged_once(start_gateway, make_
         (e["who"], e["data"]["alert_id"]) for e in events if e["what"] == "sla_alert_acknowledged"
     ]
     assert acks == [("agent:alice", breach["id"])]
+
+
+def test_the_console_session_lists_and_acknowledges_alerts(start_gateway, make_ticket, webhook):
+    client = start_gateway()
+    ticket_id = make_ticket()
+    tick(client, BREACH_TIME)
+    with transaction(client.app.state.sessions) as session:  # type: ignore[attr-defined]
+        create_agent(session, username="carol", role="agent", now=NOW)
+        set_password(session, username="carol", password="a console password")
+    assert client.get("/api/alerts").status_code == 401
+    client.cookies.set("cb_console", "cbs_not-a-session")
+    assert client.get("/api/alerts").status_code == 401
+    client.cookies.clear()
+    signed_in = client.post(
+        "/api/console/login", json={"username": "carol", "password": "a console password"}
+    )
+    assert signed_in.status_code == 200  # the cookie is kept by the client from now on
+    listed = client.get("/api/alerts?unacknowledged=true")
+    assert listed.status_code == 200
+    [alert] = listed.json()["items"]
+    assert (alert["ticket_id"], alert["kind"]) == (ticket_id, "breach")
+    acked = client.post(f"/api/alerts/{alert['id']}/ack")
+    assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "agent:carol"
+    assert client.get("/api/alerts?unacknowledged=true").json()["items"] == []
+    # A bearer token still wins over the cookie: the service sees the same alert.
+    assert client.get("/api/alerts", headers=SERVICE).json()["total"] == 1
+    client.post("/api/console/logout")
+    client.cookies.clear()
+    assert client.get("/api/alerts").status_code == 401
 
 
 def test_the_gateway_runs_the_monitor_in_the_background(start_gateway, make_ticket, webhook):

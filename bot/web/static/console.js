@@ -84,6 +84,8 @@
   var mine = [];
   var remedyPolicy = null; // types, currencies and the signed-in person's own authority
   var approvalsTimer = null;
+  var ALERTS_MS = 20000;
+  var alertsTimer = null;
 
   function $(id) { return document.getElementById(id); }
 
@@ -147,6 +149,8 @@
     connect();
     loadMine();
     loadRemedyPolicy();
+    loadAlerts();
+    alertsTimer = setInterval(loadAlerts, ALERTS_MS);
     $("approvals-box").hidden = !LEADS[agent.role];
     if (LEADS[agent.role]) {
       loadApprovals();
@@ -159,7 +163,9 @@
     if (socket) { socket.onclose = null; socket.close(); socket = null; }
     clearInterval(heartbeatTimer);
     clearInterval(approvalsTimer);
+    clearInterval(alertsTimer);
     $("approvals-box").hidden = true;
+    $("alerts-box").hidden = true;
     $("desk").hidden = true;
     $("who").hidden = true;
     $("login").hidden = false;
@@ -680,6 +686,58 @@
       $("approvals-error").textContent = error.message;
       loadApprovals();
     });
+  }
+
+  // --- SLA alerts: warnings and breaches nobody has acknowledged yet -------------------------
+
+  function loadAlerts() {
+    if (!me) return;
+    api("GET", "/api/alerts?unacknowledged=true&limit=50").then(renderAlerts, function (error) {
+      $("alerts-error").textContent = error.message;
+    });
+  }
+
+  function alertText(alert) {
+    var deadline = alert.deadline === "first_response" ? "first response" : "resolution";
+    var what = alert.kind === "breach"
+      ? "missed its " + deadline + " deadline (" + localTime(alert.due) + ")"
+      : deadline + " due " + localTime(alert.due);
+    return what + " · " + alert.severity + " · " + alert.category;
+  }
+
+  function renderAlerts(page) {
+    var list = $("alerts");
+    list.textContent = "";
+    $("alerts-error").textContent = "";
+    page.items.forEach(function (alert) {
+      var item = el("li", alert.kind);
+      var breach = alert.kind === "breach";
+      item.appendChild(el("span", "badge " + (breach ? "urgent" : "major"),
+        breach ? "Breach" : "Warning"));
+      var open = el("button", "secondary", alert.ticket_id);
+      open.type = "button";
+      open.setAttribute("aria-label", "Open " + alert.ticket_id);
+      open.addEventListener("click", function () {
+        var yours = mine.filter(function (t) { return t.id === alert.ticket_id; })[0];
+        openTicket(alert.ticket_id, yours ? yours.conversation_id : null);
+      });
+      item.appendChild(open);
+      item.appendChild(el("span", "alert-text", alertText(alert)));
+      var ack = el("button", null, "Ack");
+      ack.type = "button";
+      ack.setAttribute("aria-label", "Acknowledge the " + alert.kind + " on " + alert.ticket_id);
+      ack.addEventListener("click", function () {
+        ack.disabled = true;
+        api("POST", "/api/alerts/" + alert.id + "/ack").then(loadAlerts, function (error) {
+          $("alerts-error").textContent = error.message;
+          ack.disabled = false;
+        });
+      });
+      item.appendChild(ack);
+      list.appendChild(item);
+    });
+    $("alerts-count").textContent = "(" + page.total + ")";
+    $("alerts-box").hidden = page.items.length === 0;
   }
 
   // Already signed in (the session cookie survives a reload)?
