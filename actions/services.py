@@ -47,5 +47,5 @@ def conversation_identity(tracker: Any) -> tuple[str, str]:
             channel, sender = metadata.get("channel"), metadata.get("sender_id")
             if channel and sender:
                 return str(channel), str(sender)
-            break
+            # An external event (trigger_intent) carries no metadata: look further back.
     return "rest", str(tracker.sender_id)

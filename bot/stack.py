@@ -166,6 +166,8 @@ class Stack:
                     "--port",
                     str(settings.port),
                     "--no-access-log",
+                    "--ws-max-size",
+                    "1048576",  # 1 MiB; the web chat refuses frames over 64 KiB itself
                 ],  # fmt: skip
                 env=base_env,
                 health_url=f"http://127.0.0.1:{settings.port}/healthz",

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.conversations.keys import conversation_key
 from bot.conversations.models import Conversation, Message
 from bot.customers.models import Customer
 from bot.tickets.audit import Actor, record
@@ -61,8 +62,8 @@ class ForgetReport:
 
 
 def tracker_key(channel: str, sender_id: str) -> str:
-    """The conversation id the gateway gives Rasa (see bot/routing/router.py)."""
-    return f"{channel}:{sender_id}"
+    """The conversation id the gateway gives Rasa (bot/conversations/keys.py)."""
+    return conversation_key(channel, sender_id)
 
 
 def pseudonym() -> str:

@@ -13,6 +13,7 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversations.keys import conversation_key
 from bot.conversations.models import Conversation
 from bot.routing.handover import Handover
 from bot.routing.messages import Reply
@@ -67,7 +68,7 @@ class FollowUp:
         channel, sender_id, conversation_id, owner = target
         if conversation_id is not None and owner != "bot":
             await self.handover.back_to_bot(conversation_id)
-        key = f"{channel}:{sender_id}"
+        key = conversation_key(channel, sender_id)
         try:
             messages = await self.rasa.trigger_intent(
                 key, FOLLOW_UP_INTENT, {"ticket_id": ticket_id}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n
 from bot.clock import Clock, utcnow
+from bot.conversations.keys import conversation_key
 from bot.conversations.models import Conversation
 from bot.db import transaction
 from bot.handoff.escalation import Handoff
@@ -192,7 +193,7 @@ class Handover:
                 raise LookupError(f"no conversation {conversation_id}")
             conv.owner = owner
             conv.assigned_agent = agent
-            return f"{conv.channel}:{conv.sender_id}"
+            return conversation_key(conv.channel, conv.sender_id)
 
     async def assign(self, conversation_id: int, agent: str) -> None:
         """An agent took the conversation: from now on the bot stays silent."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 import anyio
 from sqlalchemy import select
@@ -64,6 +65,24 @@ class Outbound:
                 for reply in replies
             ]
 
+    def _with_display_names(self, replies: Sequence[Reply]) -> list[Reply]:
+        """Agents' messages carry the name the customer sees, whoever sends them."""
+        missing = {
+            r.author.split(":", 1)[1]
+            for r in replies
+            if r.author.startswith("agent:") and not r.display_name
+        }
+        if not missing:
+            return list(replies)
+        with self.sessions() as session:
+            names = display_names(session, missing)
+        return [
+            replace(r, display_name=names.get(r.author.split(":", 1)[1], r.author.split(":", 1)[1]))
+            if r.author.startswith("agent:") and not r.display_name
+            else r
+            for r in replies
+        ]
+
     def mark_delivered(self, message_ids: Sequence[int]) -> None:
         if not message_ids:
             return
@@ -77,6 +96,7 @@ class Outbound:
         can push now. Returns True when delivered live, False when left pending."""
         if not replies:
             return True
+        replies = await anyio.to_thread.run_sync(self._with_display_names, replies)
         ids = await anyio.to_thread.run_sync(self._store, channel, sender_id, replies)
         deliver = self._deliverers.get(channel)
         if deliver is None:

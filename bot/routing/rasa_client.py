@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -52,7 +51,7 @@ class RasaClient:
 
     async def append_event(self, conversation_key: str, event: dict[str, Any]) -> None:
         """Appends an event to the conversation's tracker (pause, resume, ...)."""
-        url = f"{self.url_for(conversation_key)}/conversations/{quote(conversation_key, safe='')}/tracker/events"
+        url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/tracker/events"
         params = {"token": self.token} if self.token else {}
         try:
             response = await self._http.post(url, params=params, json=event)
@@ -65,10 +64,7 @@ class RasaClient:
         self, conversation_key: str, intent: str, entities: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """An external event (a bot-initiated turn); returns what the bot said."""
-        url = (
-            f"{self.url_for(conversation_key)}/conversations/"
-            f"{quote(conversation_key, safe='')}/trigger_intent"
-        )
+        url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/trigger_intent"
         params = {"token": self.token} if self.token else {}
         try:
             response = await self._http.post(

@@ -13,6 +13,7 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, utcnow
+from bot.conversations.keys import conversation_key
 from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
@@ -184,7 +185,7 @@ class Router:
                 await self.handover.to_queue(
                     held,
                     conversation_id=conversation_id,
-                    conversation_key=f"{channel}:{sender_id}",
+                    conversation_key=conversation_key(channel, sender_id),
                     lang=lang,
                     take_ownership=False,
                 )
@@ -219,7 +220,7 @@ class Router:
         if len(text) > self.max_chars:
             for_bot = text[: self.max_chars]
             replies.append(Reply(TRUNCATED[lang].format(n=self.max_chars), author="system"))
-        key = f"{channel}:{sender_id}"
+        key = conversation_key(channel, sender_id)
         try:
             answers = await self.rasa.send(
                 key,

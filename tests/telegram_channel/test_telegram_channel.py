@@ -191,3 +191,35 @@ def test_webhook_mode_checks_the_secret_and_skips_duplicates(telegram_gateway, f
     response = client.post("/webhooks/telegram", content=b"\x00\xff not json", headers=headers)
     assert response.status_code == 400
     client.close()
+
+
+def test_follow_up_after_resolution_reaches_telegram(telegram_gateway, fake_api, stack):
+    from bot.clock import utcnow
+    from bot.db import transaction
+    from bot.paths import DEFAULT_SLA_POLICY
+    from bot.tickets.service import NewTicket, create_ticket
+    from bot.tickets.sla import load_policy
+
+    gateway = telegram_gateway()
+    chat = _chat_id()
+    with transaction(_sessions(gateway)) as session:
+        ticket_id = create_ticket(
+            session,
+            new=NewTicket(channel="telegram", sender_id=str(chat), language="en",
+                          category="billing", description="charged twice"),
+            policy=load_policy(DEFAULT_SLA_POLICY),
+            now=utcnow(),
+        ).id  # fmt: skip
+    with httpx.Client(base_url=gateway.url, timeout=30) as client:
+        response = client.patch(
+            f"/api/tickets/{ticket_id}",
+            json={"status": "resolved", "resolution_note": "The second charge was refunded"},
+            headers=stack.api_headers,
+        )
+        assert response.status_code == 200, response.text
+    sent = fake_api.wait_for(lambda: fake_api.sent(chat), what="the follow-up")
+    assert ticket_id in text_of(sent) and "second charge was refunded" in text_of(sent)
+    assert '/rate_service{"rating": "5"}' in callbacks(sent)
+
+    sent = exchange(fake_api, chat, button_update(chat, '/rate_service{"rating": "5"}'))
+    assert "closed" in text_of(sent)
