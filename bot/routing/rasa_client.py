@@ -29,22 +29,40 @@ class RasaClient:
         digest = hashlib.sha1(conversation_key.encode("utf-8")).digest()
         return self.urls[int.from_bytes(digest[:4], "big") % len(self.urls)]
 
+    async def _json(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """One call to Rasa and its JSON answer; RasaUnavailable for anything else."""
+        try:
+            response = await self._http.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                timeout=timeout if timeout is not None else self._http.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered with invalid JSON") from exc
+
     async def send(
         self, conversation_key: str, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Sends one customer message, returns the bot's replies (REST channel format)."""
         url = f"{self.url_for(conversation_key)}/webhooks/rest/webhook"
         body = {"sender": conversation_key, "message": text, "metadata": metadata}
-        try:
-            response = await self._http.post(url, json=body)
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
-        try:
-            replies = response.json()
-        except ValueError as exc:
-            raise RasaUnavailable("Rasa answered with invalid JSON") from exc
+        replies = await self._json("POST", url, json=body)
         if not isinstance(replies, list):
             raise RasaUnavailable("Rasa answered with something other than a list")
         return [r for r in replies if isinstance(r, dict)]
@@ -60,24 +78,26 @@ class RasaClient:
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
 
+    async def tracker(
+        self, conversation_key: str, *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """The conversation's tracker (events since the last restart) as Rasa returns it."""
+        url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/tracker"
+        params = {"token": self.token} if self.token else {}
+        body = await self._json("GET", url, params=params, timeout=timeout)
+        if not isinstance(body, dict):
+            raise RasaUnavailable("Rasa answered with something other than a tracker")
+        return body
+
     async def trigger_intent(
         self, conversation_key: str, intent: str, entities: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """An external event (a bot-initiated turn); returns what the bot said."""
         url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/trigger_intent"
         params = {"token": self.token} if self.token else {}
-        try:
-            response = await self._http.post(
-                url, params=params, json={"name": intent, "entities": entities}
-            )
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise RasaUnavailable("Rasa answered with invalid JSON") from exc
+        body = await self._json(
+            "POST", url, params=params, json={"name": intent, "entities": entities}
+        )
         messages = body.get("messages") if isinstance(body, dict) else None
         return [m for m in messages or [] if isinstance(m, dict)]
 

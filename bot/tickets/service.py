@@ -97,6 +97,25 @@ def count_recent(session: Session, *, customer_id: int, now: datetime) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def earlier_tickets(session: Session, *, ticket: Ticket, limit: int) -> tuple[list[Ticket], int]:
+    """The same customer's other tickets, newest first (at most `limit`), and how many
+    there are in all. The customer is the customers row when the ticket has one, else the
+    channel identity (rows written before customers existed)."""
+    if ticket.customer_id is not None:
+        same = Ticket.customer_id == ticket.customer_id
+    else:
+        same = (Ticket.channel == ticket.channel) & (Ticket.sender_id == ticket.sender_id)
+    conditions = (same, Ticket.id != ticket.id)
+    total = session.execute(select(func.count(Ticket.id)).where(*conditions)).scalar_one()
+    rows = session.scalars(
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return list(rows), int(total)
+
+
 def create_ticket(
     session: Session, *, new: NewTicket, policy: SlaPolicy, now: datetime, actor: Actor = BOT
 ) -> Ticket:
@@ -249,9 +268,16 @@ def list_tickets(
 
 
 def change_severity(
-    ticket: Ticket, severity: str, *, actor: Actor, now: datetime, policy: SlaPolicy
+    ticket: Ticket,
+    severity: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    policy: SlaPolicy,
+    reason: str | None = None,
 ) -> bool:
-    """Sets a new severity and recomputes both deadlines from the ticket's creation."""
+    """Sets a new severity and recomputes both deadlines from the ticket's creation; the
+    reason, when given, is kept on the audit event."""
     if severity not in SEVERITIES:
         raise InvalidChange(
             f"unknown severity {severity!r}; severities are {', '.join(SEVERITIES)}"
@@ -276,6 +302,7 @@ def change_severity(
                 "after": iso(ticket.first_response_due),
             },
             "resolution_due": {"before": iso(before[2]), "after": iso(ticket.resolution_due)},
+            **({"reason": reason} if reason else {}),
         },
     )
     return True
@@ -356,10 +383,12 @@ def apply_changes(
     actor: Actor,
     now: datetime,
     policy: SlaPolicy,
+    severity_reason: str | None = None,
 ) -> None:
     """Applies an update (see UPDATABLE) with its audit events, or raises and changes nothing.
 
     A person who starts work on (in_progress) or resolves an unassigned ticket takes it.
+    `severity_reason` goes on the severity change's audit event.
     """
     _validate(session, ticket, changes)
     if "assigned_agent" in changes:
@@ -371,7 +400,8 @@ def apply_changes(
     ):
         assign(ticket, actor.username, actor=actor, now=now)
     if "severity" in changes:
-        change_severity(ticket, changes["severity"], actor=actor, now=now, policy=policy)
+        change_severity(ticket, changes["severity"], actor=actor, now=now, policy=policy,
+                        reason=severity_reason)  # fmt: skip
     for name in ("validity", "resolution_note"):
         if name in changes:
             _set_field(ticket, name, changes[name], actor=actor, now=now)

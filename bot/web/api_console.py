@@ -19,6 +19,7 @@ from bot.db import transaction
 from bot.handoff import desk
 from bot.handoff.queue import HandoffQueue
 from bot.routing.agent_desk import AgentDesk, Claimed
+from bot.routing.customer_context import EARLIER_LIMIT, customer_context
 from bot.routing.handover import Handover
 from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.models import Ticket
@@ -28,10 +29,11 @@ from bot.tickets.service import (
     InvalidChange,
     TicketNotFound,
     add_note,
+    apply_changes,
     lock_ticket,
     ticket_to_dict,
 )
-from bot.web.api_tickets import TicketOut, _policy
+from bot.web.api_tickets import Severity, TicketOut, _policy
 from bot.web.auth import CONSOLE_COOKIE, ConsoleAgent, console_agent
 
 logger = logging.getLogger(__name__)
@@ -391,6 +393,55 @@ async def console_ticket(
     return await _run(work)
 
 
+class EarlierComplaint(BaseModel):
+    id: str
+    created_at: str | None
+    category: str
+    status: str
+    severity: str
+    csat: int | None
+
+
+class EmotionPoint(BaseModel):
+    at: str | None = Field(description="when the customer wrote it, ISO 8601 UTC")
+    level: Literal["calm", "upset", "angry", "furious"]
+    score: float = Field(ge=0, le=1)
+    excerpt: str = Field(description="the message's start, phone numbers and e-mails masked")
+
+
+class CustomerContextOut(BaseModel):
+    ticket_id: str
+    earlier_complaints: list[EarlierComplaint] = Field(
+        description=f"the customer's other tickets, newest first, at most {EARLIER_LIMIT}"
+    )
+    earlier_total: int = Field(description="how many other tickets the customer has in all")
+    emotion: list[EmotionPoint] | None = Field(
+        description="the emotion of each customer message the bot parsed in this "
+        "conversation, oldest first; null when Rasa could not be asked"
+    )
+    emotion_note: str | None = Field(description="why `emotion` is null")
+
+
+@router.get(
+    "/api/console/tickets/{ticket_id}/context",
+    summary="The customer beside the chat: earlier complaints and emotion over time",
+    description="Emotion comes from the Rasa tracker of the ticket's conversation (the "
+    "level the NLU gave each message); messages written to an agent are not parsed. When "
+    "Rasa is unreachable the earlier complaints still come, with `emotion` null and a "
+    "note." + AUTH_DOC,
+    response_model=CustomerContextOut,
+)
+async def ticket_context(
+    request: Request, ticket_id: str, _agent: ConsoleAgent = Depends(console_agent)
+) -> dict[str, Any]:
+    canonical = _ticket_id(ticket_id)
+    with _http_errors():
+        return await customer_context(
+            sessions=request.app.state.sessions, rasa=request.app.state.rasa, ticket_id=canonical
+        )
+
+
+# --- the conversation ------------------------------------------------------------------------
 # --- the conversation ------------------------------------------------------------------------
 
 
@@ -548,6 +599,53 @@ async def note(
         add_note(ticket, text, actor=agent.actor, now=now)
 
     record, _conv, _owner = await _ticket_action(request, ticket_id, agent, change)
+    return record
+
+
+class SeverityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    severity: Severity
+    reason: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="kept on the trail")
+
+
+@router.post(
+    "/api/tickets/{ticket_id}/severity",
+    summary="Change the ticket's severity, with a reason",
+    description="The rules of `PATCH /api/tickets/{id}`: agents raise the severity of "
+    "their own or unassigned tickets but never lower it (403), supervisors and admins "
+    "change any. Both deadlines are recomputed from the ticket's creation; the audit "
+    "event keeps the reason. A ticket waiting in the queue moves up with its new "
+    "severity (a lower one does not move it down). 422 when it is unchanged." + AUTH_DOC,
+    response_model=TicketOut,
+)
+async def severity_change(
+    request: Request,
+    ticket_id: str,
+    body: SeverityIn,
+    agent: ConsoleAgent = Depends(console_agent),
+) -> dict[str, Any]:
+    now = _clock(request)()
+    policy = _policy(request)
+    reason = body.reason.strip()
+    if not reason:
+        raise HTTPException(422, detail="say why the severity changes")
+
+    def change(session: Any, ticket: Ticket) -> None:
+        if ticket.severity == body.severity:
+            raise InvalidChange(f"the severity is already {body.severity}")
+        changes = {"severity": body.severity}
+        check_update(agent.actor, ticket, changes)
+        apply_changes(session, ticket=ticket, changes=changes, actor=agent.actor, now=now,
+                      policy=policy, severity_reason=reason)  # fmt: skip
+
+    record, _conv, _owner = await _ticket_action(request, ticket_id, agent, change)
+    queue: HandoffQueue = request.app.state.queue
+    moved = await anyio.to_thread.run_sync(
+        lambda: queue.prioritise(record["id"], severity=record["severity"], boost=0)
+    )
+    if moved is not None:
+        _wake(request)  # the queue's order changed
     return record
 
 
