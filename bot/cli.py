@@ -1,4 +1,4 @@
-"""`complaintbot`: run the stack, train, chat, migrate."""
+"""`complaintbot`: run the stack, train, chat, migrate, review what the bot missed."""
 
 from __future__ import annotations
 
@@ -40,12 +40,9 @@ def cmd_train(_args: argparse.Namespace) -> int:
 
 
 def cmd_validate(_args: argparse.Namespace) -> int:
-    from bot.model import rasa_environment
+    from bot.model import rasa_validate
 
-    rasa = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-    command = [str(rasa), "data", "validate", "--config", "config.yml",
-               "--domain", "domain.yml", "--data", "data"]  # fmt: skip
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_environment(PROJECT_ROOT)).returncode
+    return rasa_validate(PROJECT_ROOT, timeout=3600).returncode
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -431,6 +428,47 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nlu_review(args: argparse.Namespace) -> int:
+    """Writes recent low-confidence and fallback messages into a file ready to label."""
+    from pathlib import Path
+
+    from bot.clock import utcnow
+    from bot.config import load_settings
+    from bot.training.review import ReviewError, build_review, parse_since
+
+    settings = load_settings()
+    location = (
+        args.tracker_store
+        or os.environ.get("COMPLAINTBOT_RASA_TRACKER_DB")
+        or str(settings.var_dir / "rasa_tracker.db")
+    )
+    now = utcnow()
+    try:
+        text, report = build_review(
+            location,
+            since=parse_since(args.since),
+            threshold=args.threshold,
+            limit=args.limit,
+            nlu_dir=PROJECT_ROOT / "data" / "nlu",
+            now=now,
+        )
+    except ReviewError as exc:
+        print(f"complaintbot: {exc}", file=sys.stderr)
+        return 2
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out) if args.out else settings.var_dir / f"nlu_review-{now:%Y%m%d-%H%M}.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    _say(
+        f"{len(report.items)} message(s) to review ({report.fallbacks} not understood) of "
+        f"{report.scanned} in the last {args.since}, written to {out}; label them as "
+        "docs/TRAINING.md explains"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="complaintbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -507,6 +545,27 @@ def main(argv: list[str] | None = None) -> int:
     queue_sub.add_parser(
         "rebuild", help="restore the Redis queue from the database; prints how many items"
     ).set_defaults(func=cmd_queue_rebuild)
+
+    nlu = sub.add_parser("nlu", help="trainers' tools for the NLU training data")
+    nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True)
+    review = nlu_sub.add_parser(
+        "review",
+        help="export recent low-confidence and not-understood messages (masked) to label",
+    )
+    review.add_argument("--since", default="7d", help="how far back: 90m, 24h, 7d, 2w (7d)")
+    review.add_argument(
+        "--threshold", type=float, default=0.6, help="review guesses below this confidence (0.6)"
+    )
+    review.add_argument("--limit", type=int, default=200, help="at most this many messages (200)")
+    review.add_argument(
+        "--out", help="file to write, - for standard output (var/nlu_review-DATE.yml)"
+    )
+    review.add_argument(
+        "--tracker-store",
+        help="Rasa's tracker store: a SQLite file or a database URL "
+        "($COMPLAINTBOT_RASA_TRACKER_DB, else var/rasa_tracker.db)",
+    )
+    review.set_defaults(func=cmd_nlu_review)
 
     args = parser.parse_args(argv)
     from bot.config import SettingsError

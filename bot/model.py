@@ -65,6 +65,23 @@ def rasa_environment(root: Path) -> dict[str, str]:
     return env
 
 
+def rasa_validate(
+    root: Path, *, project: Path | None = None, capture: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`rasa data validate` on config.yml, domain.yml and data/ of `project` (default `root`)."""
+    command = [str(root / ".venv-rasa" / "bin" / "rasa"), "data", "validate",
+               "--config", "config.yml", "--domain", "domain.yml", "--data", "data"]  # fmt: skip
+    return subprocess.run(
+        command,
+        cwd=project or root,
+        env=rasa_environment(root),
+        capture_output=capture,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def ensure_model(root: Path, say: Callable[[str], None] = print) -> Path:
     """Returns the model for the current data, training it only when none is cached.
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 import yaml
 
-from bot.model import rasa_environment
+from bot.model import rasa_validate
 from bot.paths import PROJECT_ROOT
 
 # Intents of the contract without dialogue of their own (none at present).
@@ -24,12 +23,7 @@ def test_rasa_data_validate_is_clean():
     rasa = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
         pytest.fail("Rasa is not installed: run `make setup`")
-    result = subprocess.run(
-        [str(rasa), "data", "validate", "--config", "config.yml", "--domain", "domain.yml",
-         "--data", "data"],
-        cwd=PROJECT_ROOT, env=rasa_environment(PROJECT_ROOT), capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
+    result = rasa_validate(PROJECT_ROOT, capture=True)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
 

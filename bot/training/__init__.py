@@ -1,0 +1,1 @@
+"""Trainers' tools: what the bot did not understand, ready to label and add to data/nlu/."""
