@@ -1,8 +1,9 @@
 """NLU evaluation for trainers: our pipeline and Rasa's default, on held-out data.
 
 `make evaluate` serves each model with a temporary Rasa server, scores it with the shared
-evaluation script (../shared/eval/nlu_eval.py, when present) and prints per-intent F1 and
-the most frequent confusions for each data set.
+evaluation script (../shared/eval/nlu_eval.py, when present) and prints, for each data
+set, accuracy and macro-F1 overall and per language, precision/recall/F1 per intent (with
+F1 per language) and the most frequent confusions with the languages they happen in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,26 +83,103 @@ def serve(model: Path, log_dir: Path) -> tuple[Service, str, str]:
     return service, f"http://127.0.0.1:{port}", token
 
 
-def breakdown(rows: list[dict[str, Any]], url: str, token: str) -> dict[str, Any]:
-    """Per-intent precision/recall/F1 and the most frequent confusions."""
-    pairs: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class Prediction:
+    gold: str
+    predicted: str
+    lang: str  # as labelled in the data set ("zh", "en"), "?" when missing
+
+
+def predict(rows: list[dict[str, Any]], url: str, token: str) -> list[Prediction]:
+    """Each held-out row parsed by the served model."""
+    predictions = []
     with httpx.Client(timeout=30) as client:
         for row in rows:
             parsed = client.post(
                 f"{url}/model/parse", params={"token": token}, json={"text": row["text"]}
             ).json()
-            pairs.append((row["intent"], (parsed.get("intent") or {}).get("name") or "none"))
-    per_intent = {}
-    for label in sorted({gold for gold, _ in pairs}):
-        tp = sum(1 for g, p in pairs if g == label == p)
-        fp = sum(1 for g, p in pairs if g != label and p == label)
-        fn = sum(1 for g, p in pairs if g == label and p != label)
+            predicted = (parsed.get("intent") or {}).get("name") or "none"
+            predictions.append(Prediction(row["intent"], predicted, row.get("lang") or "?"))
+    return predictions
+
+
+def _intent_scores(predictions: list[Prediction]) -> dict[str, dict[str, float]]:
+    scores = {}
+    for label in sorted({p.gold for p in predictions}):
+        tp = sum(1 for p in predictions if p.gold == label == p.predicted)
+        fp = sum(1 for p in predictions if p.gold != label and p.predicted == label)
+        fn = sum(1 for p in predictions if p.gold == label and p.predicted != label)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1, "n": tp + fn}
-    confusions = Counter((g, p) for g, p in pairs if g != p).most_common(10)
-    return {"per_intent": per_intent, "confusions": confusions}
+        scores[label] = {"precision": precision, "recall": recall, "f1": f1, "n": tp + fn}
+    return scores
+
+
+def _summary(predictions: list[Prediction]) -> dict[str, Any]:
+    per_intent = _intent_scores(predictions)
+    correct = sum(1 for p in predictions if p.gold == p.predicted)
+    return {
+        "n": len(predictions),
+        "accuracy": correct / len(predictions) if predictions else 0.0,
+        "macro_f1": sum(s["f1"] for s in per_intent.values()) / len(per_intent)
+        if per_intent
+        else 0.0,
+        "per_intent": per_intent,
+    }
+
+
+def breakdown(predictions: list[Prediction], most: int = 15) -> dict[str, Any]:
+    """Accuracy, macro-F1 and per-intent scores overall and per language, and the most
+    frequent confusions (gold intent taken for another) with their languages."""
+    languages = sorted({p.lang for p in predictions})
+    confusions = Counter((p.gold, p.predicted) for p in predictions if p.gold != p.predicted)
+    by_language = {
+        pair: Counter(p.lang for p in predictions if (p.gold, p.predicted) == pair)
+        for pair, _count in confusions.most_common(most)
+    }
+    return {
+        "overall": _summary(predictions),
+        "by_language": {
+            lang: _summary([p for p in predictions if p.lang == lang]) for lang in languages
+        },
+        "confusions": [
+            (gold, predicted, count, dict(sorted(by_language[(gold, predicted)].items())))
+            for (gold, predicted), count in confusions.most_common(most)
+        ],
+    }
+
+
+def format_breakdown(detail: dict[str, Any]) -> list[str]:
+    """The breakdown as the lines `make evaluate` prints."""
+    overall, by_language = detail["overall"], detail["by_language"]
+    languages = list(by_language)
+    lines = [f"  {'':28s} {'acc':>6s} {'F1':>6s} {'n':>5s}"]
+    for name, scores in [("all", overall), *by_language.items()]:
+        lines.append(
+            f"  {name:28s} {scores['accuracy']:6.3f} {scores['macro_f1']:6.3f} {scores['n']:5d}"
+        )
+    header = "".join(f" {'F1 ' + lang:>7s}" for lang in languages)
+    lines += [
+        "  per intent:",
+        f"    {'intent':28s} {'P':>6s} {'R':>6s} {'F1':>6s}{header} {'n':>5s}",
+    ]
+    for intent, scores in overall["per_intent"].items():
+        per_lang = ""
+        for lang in languages:
+            lang_scores = by_language[lang]["per_intent"].get(intent)
+            per_lang += f" {lang_scores['f1']:7.3f}" if lang_scores else f" {'-':>7s}"
+        lines.append(
+            f"    {intent:28s} {scores['precision']:6.3f} {scores['recall']:6.3f} "
+            f"{scores['f1']:6.3f}{per_lang} {scores['n']:5d}"
+        )
+    lines.append("  most frequent confusions (gold -> predicted: count, by language):")
+    if not detail["confusions"]:
+        lines.append("    none")
+    for gold, predicted, count, langs in detail["confusions"]:
+        split = ", ".join(f"{lang} {n}" for lang, n in langs.items())
+        lines.append(f"    {gold} -> {predicted}: {count} ({split})")
+    return lines
 
 
 def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) -> int:
@@ -125,13 +204,8 @@ def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) 
                         check=True,
                     )  # fmt: skip
                     summary.append((label, data.name, json.loads(out.read_text("utf-8"))))
-                detail = breakdown(rows, url, token)
-                print("  per intent (F1, n):")
-                for intent, scores in detail["per_intent"].items():
-                    print(f"    {intent:28s} {scores['f1']:.3f}  {scores['n']}")
-                print("  most frequent confusions (gold -> predicted: count):")
-                for (gold, predicted), count in detail["confusions"]:
-                    print(f"    {gold} -> {predicted}: {count}")
+                for line in format_breakdown(breakdown(predict(rows, url, token))):
+                    print(line)
         finally:
             service.stop()
     if summary:
