@@ -4,8 +4,9 @@ comes from the system, see scripts/setup-browser.sh)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,3 +35,24 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """`open_page(base_url)`: a tab in a fresh browser context (its own cookies). The test
+    fails on any uncaught script error in any of its tabs."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def open_(base_url: str, timeout_ms: int = 10_000) -> Any:
+        context = browser.new_context(base_url=base_url)
+        context.set_default_timeout(timeout_ms)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert errors == [], errors

@@ -68,7 +68,8 @@
     ["validity", "Validity"]
   ];
   var LEADS = { supervisor: true, admin: true }; // they decide remedy requests
-  var CLOSED_TO_REMEDIES = { closed: true, withdrawn: true };
+  var SEVERITIES = ["general", "major", "urgent"]; // agents raise, only leads lower
+  var FINAL_STATUSES = { closed: true, withdrawn: true };
   var APPROVALS_MS = 10000;
 
   var me = null;
@@ -342,6 +343,7 @@
     $("ticket-status").textContent = "";
     renderMine();
     loadTicket();
+    loadContext();
     if (!conversationId) return;
     api("GET", "/api/conversations/" + conversationId + "/messages").then(function (page) {
       if (!current || current.conversationId !== conversationId) return;
@@ -370,10 +372,75 @@
         fields.appendChild(el("dt", null, pair[1]));
         fields.appendChild(el("dd", null, value === true ? "yes" : value === false ? "no" : value));
       });
+      showSeverity(ticket);
       $("canned-lang").value = ticket.language === "zh" ? "zh" : "en";
       $("validity").value = ticket.validity || "";
       showRemedyState(ticket);
     }, showChatError);
+  }
+
+  // --- the customer beside the chat: emotion over time, earlier complaints ------------------
+
+  function loadContext() {
+    var ticketId = current.ticketId;
+    $("emotion-strip").textContent = "";
+    $("emotion-note").textContent = "";
+    $("earlier").textContent = "";
+    $("earlier-count").textContent = "";
+    api("GET", "/api/console/tickets/" + encodeURIComponent(ticketId) + "/context")
+      .then(function (context) {
+        if (!current || current.ticketId !== ticketId) return;
+        renderEmotion(context);
+        renderEarlier(context);
+      }, function (error) { $("emotion-note").textContent = error.message; });
+  }
+
+  function renderEmotion(context) {
+    var strip = $("emotion-strip");
+    if (context.emotion === null) {
+      $("emotion-note").textContent = "Not available: " + context.emotion_note + ".";
+      return;
+    }
+    if (!context.emotion.length) {
+      $("emotion-note").textContent = "No messages parsed by the bot yet.";
+      return;
+    }
+    context.emotion.forEach(function (point, index) {
+      var item = el("li", point.level, point.level);
+      var said = localTime(point.at) + " · " + point.level + " (" +
+        Math.round(point.score * 100) + "%) · " + point.excerpt;
+      item.title = said;
+      item.setAttribute("aria-label", "Message " + (index + 1) + ": " + said);
+      strip.appendChild(item);
+    });
+    var last = context.emotion[context.emotion.length - 1];
+    $("emotion-note").textContent = context.emotion.length + " messages, latest " + last.level +
+      ". Messages written to an agent are not rated.";
+  }
+
+  function renderEarlier(context) {
+    var list = $("earlier");
+    $("earlier-count").textContent = "(" + context.earlier_total + ")";
+    if (!context.earlier_complaints.length) {
+      list.appendChild(el("li", "muted", "None: this is the first complaint."));
+      return;
+    }
+    context.earlier_complaints.forEach(function (earlier) {
+      var item = el("li");
+      item.dataset.ticket = earlier.id;
+      item.appendChild(badge(earlier.severity));
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(el("strong", null, earlier.id));
+      item.appendChild(el("div", "summary", [
+        localTime(earlier.created_at), earlier.category, earlier.status,
+        earlier.csat === null ? "not rated" : "CSAT " + earlier.csat + "/5"
+      ].join(" · ")));
+      list.appendChild(item);
+    });
+    if (context.earlier_total > context.earlier_complaints.length) {
+      list.appendChild(el("li", "muted", "… and " +
+        (context.earlier_total - context.earlier_complaints.length) + " older."));
+    }
   }
 
   function appendMessage(message) {
@@ -491,6 +558,30 @@
     });
   });
 
+  // --- severity: agents raise it, supervisors and admins also lower it ---------------------
+
+  function showSeverity(ticket) {
+    var select = $("severity");
+    select.value = ticket.severity;
+    var floor = LEADS[me.role] ? 0 : SEVERITIES.indexOf(ticket.severity);
+    for (var i = 0; i < select.options.length; i++) {
+      select.options[i].disabled = SEVERITIES.indexOf(select.options[i].value) < floor;
+    }
+    $("severity-form").hidden = !!FINAL_STATUSES[ticket.status];
+  }
+
+  $("severity-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ticketAction("/severity", {
+      severity: $("severity").value,
+      reason: $("severity-reason").value.trim()
+    }, function (ticket) {
+      $("severity-reason").value = "";
+      return "Severity is now " + ticket.severity + "; first response due " +
+        localTime(ticket.first_response_due) + ".";
+    });
+  });
+
   // --- remedies (员工处理投诉的权力) and validity ---------------------------------------------
 
   function money(amount, currency) {
@@ -571,7 +662,7 @@
           return;
         }
         state.textContent = "No remedy yet.";
-        form.hidden = !!CLOSED_TO_REMEDIES[ticket.status];
+        form.hidden = !!FINAL_STATUSES[ticket.status];
       }, function (error) { state.textContent = error.message; });
   }
 
@@ -698,6 +789,10 @@
   }
 
   function alertText(alert) {
+    if (!alert.ticket_id) {  // an early warning: a spike or a cluster, no ticket
+      var d = alert.detail || {};
+      return alert.subject + " · " + d.count + " complaints, " + d.expected + " expected";
+    }
     var deadline = alert.deadline === "first_response" ? "first response" : "resolution";
     var what = alert.kind === "breach"
       ? "missed its " + deadline + " deadline (" + localTime(alert.due) + ")"
@@ -712,8 +807,18 @@
     page.items.forEach(function (alert) {
       var item = el("li", alert.kind);
       var breach = alert.kind === "breach";
-      item.appendChild(el("span", "badge " + (breach ? "urgent" : "major"),
-        breach ? "Breach" : "Warning"));
+      var early = !alert.ticket_id;
+      item.appendChild(el("span", "badge " + (breach || early ? "urgent" : "major"),
+        early ? (alert.kind === "spike" ? "Spike" : "Cluster") : breach ? "Breach" : "Warning"));
+      if (early) {
+        var link = el("a", "secondary", "Dashboard");
+        link.href = alert.link;
+        item.appendChild(link);
+        item.appendChild(el("span", "alert-text", alertText(alert)));
+        item.appendChild(ackButton(alert, alert.subject));
+        list.appendChild(item);
+        return;
+      }
       var open = el("button", "secondary", alert.ticket_id);
       open.type = "button";
       open.setAttribute("aria-label", "Open " + alert.ticket_id);
@@ -723,21 +828,25 @@
       });
       item.appendChild(open);
       item.appendChild(el("span", "alert-text", alertText(alert)));
-      var ack = el("button", null, "Ack");
-      ack.type = "button";
-      ack.setAttribute("aria-label", "Acknowledge the " + alert.kind + " on " + alert.ticket_id);
-      ack.addEventListener("click", function () {
-        ack.disabled = true;
-        api("POST", "/api/alerts/" + alert.id + "/ack").then(loadAlerts, function (error) {
-          $("alerts-error").textContent = error.message;
-          ack.disabled = false;
-        });
-      });
-      item.appendChild(ack);
+      item.appendChild(ackButton(alert, alert.ticket_id));
       list.appendChild(item);
     });
     $("alerts-count").textContent = "(" + page.total + ")";
     $("alerts-box").hidden = page.items.length === 0;
+  }
+
+  function ackButton(alert, about) {
+    var ack = el("button", null, "Ack");
+    ack.type = "button";
+    ack.setAttribute("aria-label", "Acknowledge the " + alert.kind + " on " + about);
+    ack.addEventListener("click", function () {
+      ack.disabled = true;
+      api("POST", "/api/alerts/" + alert.id + "/ack").then(loadAlerts, function (error) {
+        $("alerts-error").textContent = error.message;
+        ack.disabled = false;
+      });
+    });
+    return ack;
   }
 
   // Already signed in (the session cookie survives a reload)?
