@@ -1,6 +1,7 @@
 """Imports every table module so that `Base.metadata` knows the whole schema."""
 
 from bot.agents.models import Agent, AgentSession
+from bot.analytics.models import ImprovementAction
 from bot.channels.telegram_posts import TelegramPost
 from bot.conversations.models import Conversation, InboundUpdate, Message
 from bot.customers.models import Customer
@@ -17,6 +18,7 @@ __all__ = [
     "Conversation",
     "Customer",
     "Evidence",
+    "ImprovementAction",
     "InboundUpdate",
     "Lease",
     "Message",

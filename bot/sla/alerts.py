@@ -1,5 +1,8 @@
 """SLA alerts in the database: claimed once, delivered once per target, acknowledged.
 
+Early warnings (bot.analytics.warnings: a spike of complaints, a cluster of minor ones on
+one product) travel the same way, keyed by (kind, subject, day) instead of a ticket.
+
 An alert is claimed by inserting its key (ticket, kind, deadline, due) with ON CONFLICT DO
 NOTHING: whichever monitor inserts the row raises the alert, every other one sees that it
 exists. Deliveries are rows per target; an attempt is claimed by a conditional UPDATE that
@@ -36,6 +39,7 @@ MAX_ERROR_CHARS = 300
 DEADLINE_NAMES = {"first_response": "first response", "resolution": "resolution"}
 
 AlertKey = tuple[str, str, str, datetime]  # ticket id, kind, deadline, due
+EARLY_WARNING_NAMES = {"spike": "Complaint spike", "cluster": "Minor complaints cluster"}
 
 
 @dataclass(frozen=True)
@@ -43,20 +47,39 @@ class AlertInfo:
     """An alert as it goes out to a target and to the console."""
 
     id: int
-    ticket_id: str
-    kind: str  # warning | breach
-    deadline: str  # first_response | resolution
-    due: datetime
-    severity: str
-    category: str
+    ticket_id: str | None  # None on early warnings
+    kind: str  # warning | breach | spike | cluster
+    deadline: str | None  # first_response | resolution; None on early warnings
+    due: datetime  # an early warning's day (its midnight, UTC)
+    severity: str | None
+    category: str | None
     created_at: datetime
+    subject: str | None = None  # early warnings: "category:<name>" or "product:<name>"
+    detail: dict[str, Any] | None = None  # early warnings: the figures behind them
+
+    @property
+    def early(self) -> bool:
+        return self.ticket_id is None
 
     @property
     def link(self) -> str:
+        if self.early:
+            return "/dashboard#warnings"
         return f"/console#ticket={self.ticket_id}"
 
     def payload(self) -> dict[str, Any]:
         """The webhook body. `alert_id` is the same on a retry: receivers can drop repeats."""
+        if self.early:
+            return {
+                "alert_id": self.id,
+                "ticket_id": None,
+                "kind": self.kind,
+                "subject": self.subject,
+                "day": self.due.date().isoformat(),
+                "detail": self.detail,
+                "link": self.link,
+                "raised_at": iso(self.created_at),
+            }
         return {
             "alert_id": self.id,
             "ticket_id": self.ticket_id,
@@ -71,6 +94,13 @@ class AlertInfo:
 
     def text(self, zone: ZoneInfo) -> str:
         """One line for a chat, with the due time in the policy's time zone."""
+        if self.early or self.deadline is None:
+            figures = self.detail or {}
+            return (
+                f"{EARLY_WARNING_NAMES.get(self.kind, self.kind)}: {self.subject} on "
+                f"{self.due.date().isoformat()}: {figures.get('count')} complaints against "
+                f"{figures.get('expected')} expected {self.link}"
+            )
         due = self.due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         what = DEADLINE_NAMES[self.deadline]
         if self.kind == "breach":
@@ -90,6 +120,8 @@ def info(alert: SlaAlert) -> AlertInfo:
         severity=alert.severity,
         category=alert.category,
         created_at=alert.created_at,
+        subject=alert.subject,
+        detail=alert.detail,
     )
 
 
@@ -98,9 +130,17 @@ def known_keys(session: Session) -> set[AlertKey]:
     rows = session.execute(
         select(SlaAlert.ticket_id, SlaAlert.kind, SlaAlert.deadline, SlaAlert.due)
         .join(Ticket, Ticket.id == SlaAlert.ticket_id)
-        .where(Ticket.status.in_(WAITING_STATUSES))
+        .where(Ticket.status.in_(WAITING_STATUSES), SlaAlert.deadline.is_not(None))
     )
-    return {(ticket_id, kind, deadline, due) for ticket_id, kind, deadline, due in rows}
+    return {
+        (ticket_id, kind, deadline, due)
+        for ticket_id, kind, deadline, due in rows
+        if ticket_id is not None and deadline is not None
+    }
+
+
+def _insert(session: Session) -> Any:
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
 
 
 def claim_alert(
@@ -118,9 +158,8 @@ def claim_alert(
     is read afterwards cannot change before the commit.
     """
     ticket_id, kind, deadline, due = key
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        module.insert(SlaAlert)
+        _insert(session)(SlaAlert)
         .values(
             ticket_id=ticket_id,
             kind=kind,
@@ -138,11 +177,58 @@ def claim_alert(
     alert_id = session.execute(stmt).scalar_one_or_none()
     if alert_id is None:
         return None
+    _add_deliveries(session, alert_id, targets, now)
+    return AlertInfo(alert_id, ticket_id, kind, deadline, due, severity, category, now)
+
+
+def _add_deliveries(session: Session, alert_id: int, targets: list[str], now: datetime) -> None:
     for target in targets:
         session.add(
             AlertDelivery(alert_id=alert_id, target=target, attempts=0, next_attempt_at=now)
         )
-    return AlertInfo(alert_id, ticket_id, kind, deadline, due, severity, category, now)
+
+
+def claim_early_warning(
+    session: Session,
+    *,
+    kind: str,
+    subject: str,
+    day: datetime,
+    category: str | None,
+    detail: dict[str, Any],
+    targets: list[str],
+    now: datetime,
+) -> AlertInfo | None:
+    """Inserts an early warning about `subject` on `day` and its deliveries; None when it
+    had been raised already (by this or another monitor)."""
+    stmt = (
+        _insert(session)(SlaAlert)
+        .values(
+            kind=kind,
+            subject=subject,
+            due=day,
+            category=category,
+            detail=detail,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[SlaAlert.kind, SlaAlert.subject, SlaAlert.due])
+        .returning(SlaAlert.id)
+    )
+    alert_id = session.execute(stmt).scalar_one_or_none()
+    if alert_id is None:
+        return None
+    _add_deliveries(session, alert_id, targets, now)
+    return AlertInfo(alert_id, None, kind, None, day, None, category, now, subject, detail)
+
+
+def early_warnings_since(session: Session, *, kind: str, since: datetime) -> set[str]:
+    """Subjects of the early warnings of `kind` raised for a day from `since` on."""
+    rows = session.execute(
+        select(SlaAlert.subject).where(
+            SlaAlert.kind == kind, SlaAlert.due >= since, SlaAlert.subject.is_not(None)
+        )
+    ).scalars()
+    return {subject for subject in rows if subject is not None}
 
 
 @dataclass(frozen=True)
@@ -254,7 +340,7 @@ def acknowledge(session: Session, alert_id: int, *, actor: Actor, now: datetime)
     if alert.acknowledged_at is None:
         alert.acknowledged_at = now
         alert.acknowledged_by = actor.name
-        ticket = session.get(Ticket, alert.ticket_id)
+        ticket = None if alert.ticket_id is None else session.get(Ticket, alert.ticket_id)
         if ticket is not None:
             record(
                 ticket,
@@ -269,7 +355,11 @@ def acknowledge(session: Session, alert_id: int, *, actor: Actor, now: datetime)
 
 def alert_to_dict(alert: SlaAlert) -> dict[str, Any]:
     """The alert as the console and GET /api/alerts show it."""
-    shown = info(alert).payload()
+    found = info(alert)
+    shown = found.payload()
+    if found.early:  # the same fields as SLA alerts, so one list shows both
+        shown.pop("day")
+        shown.update(due=iso(found.due), deadline=None, severity=None, category=found.category)
     # The console's names for the webhook's alert_id and raised_at.
     shown["id"] = shown.pop("alert_id")
     shown["created_at"] = shown.pop("raised_at")

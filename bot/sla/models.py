@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -16,34 +18,46 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
 
-ALERT_KINDS = ("warning", "breach")
+SLA_KINDS = ("warning", "breach")
+# Early warnings from bot.analytics.warnings: about a category or a product, not a ticket.
+EARLY_WARNING_KINDS = ("spike", "cluster")
+ALERT_KINDS = SLA_KINDS + EARLY_WARNING_KINDS
 
 
 class SlaAlert(Base):
-    """One warning or breach of one deadline of one ticket.
+    """One warning or breach of one deadline of one ticket, or one early warning (a spike
+    of complaints, a cluster of minor ones) about a category or a product.
 
     The unique key is what makes an alert exactly-once across gateways: a monitor claims
     an alert by inserting it (INSERT ... ON CONFLICT DO NOTHING) before anything is sent.
     `due` is part of the key because a new deadline (after a reopening or a severity
-    change) deserves alerts of its own.
+    change) deserves alerts of its own. Early warnings have no ticket and are keyed by
+    (kind, subject, due) instead, `due` being the day they are about; NULLs never conflict,
+    so each kind of alert is only unique under its own key.
     """
 
     __tablename__ = "sla_alerts"
     __table_args__ = (
         UniqueConstraint("ticket_id", "kind", "deadline", "due"),
-        CheckConstraint("kind IN ('warning', 'breach')", name="kind"),
+        UniqueConstraint("kind", "subject", "due"),
+        CheckConstraint("kind IN ('warning', 'breach', 'spike', 'cluster')", name="kind"),
         CheckConstraint("deadline IN ('first_response', 'resolution')", name="deadline"),
         Index("ix_sla_alerts_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
-    deadline: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[str | None] = mapped_column(String(16))
     due: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The ticket as it was when the alert was raised.
-    severity: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(32))
+    # The ticket as it was when the alert was raised; for an early warning, the category
+    # it is about (null for a product) and no severity.
+    severity: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    # Early warnings: what they are about ("category:delivery", "product:<name>") and the
+    # figures behind them (count, baseline, p-value).
+    subject: Mapped[str | None] = mapped_column(String(240))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))

@@ -9,6 +9,8 @@ Each tick, under a lease so that one gateway of several does the work at a time:
    the ticket to supervisors: an `escalated_to_supervisors` event on its trail and, when
    it is waiting in the handoff queue, a higher priority there (severity never lowered);
 4. closes resolved tickets the customer has not rated within COMPLAINTBOT_FOLLOWUP_DAYS;
+   and, when the gateway gives it one, runs the early-warning scan (complaint spikes and
+   clusters of minor complaints, bot.analytics.warnings), whose alerts go out the same way;
 5. delivers new alerts (and retries failed deliveries) to the webhook and the agents'
    Telegram group. The console reads them from the database (GET /api/alerts).
 
@@ -21,7 +23,7 @@ the same ticket at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,6 +61,11 @@ class _Candidate:
     category: str
 
 
+# Raises the early warnings due at `now` for these delivery targets (bot.analytics.warnings);
+# given in, so the SLA package does not depend on analytics.
+EarlyWarningScan = Callable[[datetime, list[str]], list[AlertInfo]]
+
+
 class _Stale(Exception):
     """The ticket changed since it was read: the alert no longer applies."""
 
@@ -73,6 +80,7 @@ class TickReport:
     breaches: list[AlertInfo] = field(default_factory=list)
     requeued: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    early_warnings: list[AlertInfo] = field(default_factory=list)
     sent: int = 0
     failed: int = 0
 
@@ -91,6 +99,7 @@ class SlaMonitor:
         policy: SlaPolicy | None = None,
         lease: Lease | None = None,
         send_timeout: float = 15.0,
+        early_warnings: EarlyWarningScan | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -102,6 +111,7 @@ class SlaMonitor:
         self._lease = lease or make_lease(settings, sessions, LEASE_NAME, ttl=ttl)
         self._followup = timedelta(days=settings.followup_days)
         self._send_timeout = send_timeout
+        self._early_warnings = early_warnings
 
     @property
     def targets(self) -> list[str]:
@@ -129,11 +139,19 @@ class SlaMonitor:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self._lease.release)
-        if report.warnings or report.breaches or report.closed or report.failed:
+        if (
+            report.warnings
+            or report.breaches
+            or report.closed
+            or report.failed
+            or report.early_warnings
+        ):
             logger.info(
-                "SLA monitor: %d warnings, %d breaches, %d closed unrated, %d sent, %d failed",
+                "SLA monitor: %d warnings, %d breaches, %d early warnings, %d closed unrated, "
+                "%d sent, %d failed",
                 len(report.warnings),
                 len(report.breaches),
+                len(report.early_warnings),
                 len(report.closed),
                 report.sent,
                 report.failed,
@@ -155,6 +173,11 @@ class SlaMonitor:
             if raised is not None:
                 (report.breaches if raised.kind == "breach" else report.warnings).append(raised)
         report.closed = self._close_unrated(now)
+        if self._early_warnings is not None:
+            try:
+                report.early_warnings = self._early_warnings(now, self.targets)
+            except Exception:  # analytics must never stop the SLA work
+                logger.exception("SLA monitor: early-warning scan failed")
         return report
 
     def _candidates(self, now: datetime) -> list[_Candidate]:
@@ -267,7 +290,11 @@ class SlaMonitor:
         if self._queue is None:
             return []
         moved: list[str] = []
-        severities = {alert.ticket_id: alert.severity for alert in breaches}
+        severities = {
+            alert.ticket_id: alert.severity
+            for alert in breaches
+            if alert.ticket_id is not None and alert.severity is not None
+        }
         for ticket_id, severity in severities.items():
             try:
                 item = self._queue.prioritise(ticket_id, severity=severity, boost=BREACH_BOOST)

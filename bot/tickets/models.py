@@ -58,6 +58,9 @@ class Ticket(Base):
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_customer_id", "customer_id"),
         Index("ix_tickets_assigned_agent", "assigned_agent", "status"),
+        # Analytics: daily counts per category and per product (early warnings, root causes).
+        Index("ix_tickets_category_created", "category", "created_at"),
+        Index("ix_tickets_product_created", "product", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)

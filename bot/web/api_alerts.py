@@ -38,17 +38,32 @@ class DeliveryOut(BaseModel):
     last_error: str | None
 
 
+Kind = Literal["warning", "breach", "spike", "cluster"]
+
+
 class AlertOut(BaseModel):
     id: int
-    ticket_id: str
-    kind: Literal["warning", "breach"] = Field(
-        description="warning: 80 % of the time to the deadline has passed; breach: it passed"
+    ticket_id: str | None = Field(description="null on early warnings (spike, cluster)")
+    kind: Kind = Field(
+        description="warning: 80 % of the time to the deadline has passed; breach: it passed; "
+        "spike: a category or product has far more complaints today than its baseline; "
+        "cluster: minor complaints pile up on one product (see /api/analytics/warnings)"
     )
-    deadline: Literal["first_response", "resolution"]
-    due: str = Field(description="ISO 8601 UTC")
-    severity: str = Field(description="the ticket's severity when the alert was raised")
-    category: str
-    link: str = Field(description="the ticket in the agent console")
+    deadline: Literal["first_response", "resolution"] | None = Field(
+        default=None, description="null on early warnings"
+    )
+    due: str = Field(description="ISO 8601 UTC; an early warning's day at 00:00")
+    severity: str | None = Field(
+        default=None, description="the ticket's severity when the alert was raised"
+    )
+    category: str | None = None
+    subject: str | None = Field(
+        default=None, description="early warnings: category:<name> or product:<name>"
+    )
+    detail: dict[str, Any] | None = Field(
+        default=None, description="early warnings: count, expected, p_value, window_days"
+    )
+    link: str = Field(description="the ticket in the agent console, or the dashboard")
     created_at: str
     acknowledged_at: str | None
     acknowledged_by: str | None = Field(description="who acknowledged it (audit name)")
@@ -69,12 +84,14 @@ class AlertPage(BaseModel):
     "missed), one per ticket and deadline, with their delivery to the webhook and the "
     "agents' Telegram group.\n" + ROLES_DOC + CONSOLE_DOC,
     response_model=AlertPage,
+    # SLA alerts carry no subject or detail: left out rather than shown as null.
+    response_model_exclude_unset=True,
 )
 async def list_endpoint(
     request: Request,
     _actor: Actor = Depends(alert_readers),
     unacknowledged: bool = Query(default=False, description="only alerts nobody acknowledged"),
-    kind: Literal["warning", "breach"] | None = Query(default=None),
+    kind: Kind | None = Query(default=None),
     ticket_id: str | None = Query(default=None, max_length=40),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
@@ -111,6 +128,7 @@ async def list_endpoint(
     description="Records who saw the alert (also on the ticket's trail). Acknowledging it "
     "again changes nothing: the first acknowledgement stays.\n" + ROLES_DOC + CONSOLE_DOC,
     response_model=AlertOut,
+    response_model_exclude_unset=True,
     responses={404: {"description": "no such alert"}},
 )
 async def ack_endpoint(

@@ -11,6 +11,7 @@ from datetime import datetime
 import anyio
 from fastapi import FastAPI
 
+from bot.analytics.warnings import EarlyWarnings
 from bot.clock import utcnow
 from bot.sla.monitor import SlaMonitor
 from bot.sla.notify import SendText, configured_notifiers
@@ -49,6 +50,8 @@ def start_sla_monitor(app: FastAPI, policy: SlaPolicy) -> None:
         ),
         queue=app.state.queue,
         policy=policy,
+        # Complaint spikes and minor-complaint clusters go out through the same channels.
+        early_warnings=EarlyWarnings(app.state.sessions),
     )
     app.state.sla_monitor = monitor
     app.state.sla_monitor_task = None

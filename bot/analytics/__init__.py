@@ -1,0 +1,1 @@
+"""Complaint analytics: summary figures, early warnings and improvement actions (改进)."""
