@@ -211,6 +211,14 @@ def test_an_above_limit_refund_is_sent_for_approval_and_approved_in_one_click(
     expect(page.locator("#ticket-status")).to_have_text("Marked valid.")
     expect(page.locator("#ticket-fields")).to_contain_text("valid")
 
+    # Agents raise severity (with a reason), never lower it: lower levels are not offered.
+    page.get_by_label("Severity", exact=True).select_option("major")
+    page.get_by_label("Reason for the severity").fill("the leak reached a power socket")
+    page.get_by_role("button", name="Change severity").click()
+    expect(page.locator("#ticket-status")).to_contain_text("Severity is now major")
+    expect(page.locator("#ticket-fields .badge")).to_have_text("major")
+    expect(page.locator("#severity option[value=general]")).to_be_disabled()
+
     page.get_by_label("Remedy type").select_option("refund")
     expect(page.locator("#remedy-limit")).to_contain_text("You grant up to 200.00 CNY")
     page.get_by_label("Amount").fill("500")
@@ -245,9 +253,11 @@ def test_an_above_limit_refund_is_sent_for_approval_and_approved_in_one_click(
             "type": "refund", "amount": 500.0, "currency": "CNY", "granted_by": "wang",
             "approved_by": "lead",
         }  # fmt: skip
-        assert [e.action for e in ticket.events][-3:] == [
-            "field_changed", "remedy_requested", "remedy_approved"
+        assert [e.action for e in ticket.events][-4:] == [
+            "field_changed", "field_changed", "remedy_requested", "remedy_approved"
         ]  # fmt: skip
+        assert ticket.events[-3].data["field"] == "severity"
+        assert ticket.events[-3].data["reason"] == "the leak reached a power socket"
     # The agent sees the outcome when the ticket is shown again.
     page.get_by_role("button", name=f"Open {ticket_id}").click()
     expect(page.locator("#remedy-state")).to_have_text(
@@ -288,5 +298,12 @@ def test_unacknowledged_sla_alerts_show_as_a_banner_with_ack(page, gateway):
 
     page.get_by_role("button", name=f"Open {soon_id}").click()
     expect(page.locator("#ticket-fields")).to_contain_text("charged twice")
+    # The same customer's other complaint beside it; no Rasa here, and the pane says so.
+    expect(page.locator("#earlier li")).to_have_count(1)
+    expect(page.locator("#earlier li")).to_contain_text(late_id)
+    expect(page.locator("#earlier li")).to_contain_text("delivery · open · not rated")
+    expect(page.locator("#emotion-note")).to_have_text(
+        "The bot (Rasa) is not reachable: the emotion history is not available now."
+    )
     page.get_by_role("button", name=f"Acknowledge the warning on {soon_id}").click()
     expect(banner).to_be_hidden()

@@ -398,7 +398,8 @@
   function renderEmotion(context) {
     var strip = $("emotion-strip");
     if (context.emotion === null) {
-      $("emotion-note").textContent = "Not available: " + context.emotion_note + ".";
+      var note = context.emotion_note || "the emotion history is not available now";
+      $("emotion-note").textContent = note.charAt(0).toUpperCase() + note.slice(1) + ".";
       return;
     }
     if (!context.emotion.length) {
