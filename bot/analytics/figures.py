@@ -234,7 +234,9 @@ def timeseries(session: Session, filters: Filters, *, by: str | None = None) -> 
         index = position.get(str(row[0]))
         if index is not None:
             counts[index] += int(row[-1])
-    return {"filters": filters.shown(), "by": by, "days": days, "series": series}
+    # Largest series first: the order a chart's legend and a CSV's columns want.
+    ordered = dict(sorted(series.items(), key=lambda item: (-sum(item[1]), item[0])))
+    return {"filters": filters.shown(), "by": by, "days": days, "series": ordered}
 
 
 def _days(filters: Filters) -> list[str]:

@@ -9,7 +9,8 @@ why not EWMA): a day's count `k` for a subject is a spike when
 lambda being the subject's mean daily count over the BASELINE_DAYS before that day (never
 below BASELINE_FLOOR, so a brand-new product is not infinitely surprising). A cluster is
 the same test on a product's general-severity complaints over the last CLUSTER_DAYS
-against CLUSTER_DAYS times their trailing daily mean. Invalid and malicious tickets count
+against CLUSTER_DAYS times their trailing daily mean, spread over CLUSTER_MIN_DAYS days
+or more. Invalid and malicious tickets count
 for nothing here.
 """
 
@@ -40,6 +41,8 @@ ALPHA = 0.001
 MIN_SPIKE = 5
 CLUSTER_DAYS = 7
 MIN_CLUSTER = 5
+# A cluster builds up over days; a burst on one day is a spike's business.
+CLUSTER_MIN_DAYS = 3
 MINOR = "general"
 
 
@@ -159,9 +162,10 @@ def detect(session: Session, day: date) -> list[Detection]:
     for name, counts in daily_counts(
         session, dimension="product", first=first, last=day, minor_only=True
     ).items():
-        in_window = sum(counts.get(day - timedelta(days=i), 0) for i in range(CLUSTER_DAYS))
-        test = spike_test(in_window, _history(counts, window_start), days=CLUSTER_DAYS)
-        if test.fires(minimum=MIN_CLUSTER):
+        window = [counts.get(day - timedelta(days=i), 0) for i in range(CLUSTER_DAYS)]
+        test = spike_test(sum(window), _history(counts, window_start), days=CLUSTER_DAYS)
+        spread = sum(1 for count in window if count) >= CLUSTER_MIN_DAYS
+        if spread and test.fires(minimum=MIN_CLUSTER):
             found.append(Detection("cluster", "product", name, day, test))
     return sorted(found, key=lambda d: (d.day, d.kind, d.subject))
 

@@ -31,6 +31,7 @@ from bot.tickets.remedy_policy import load_remedy_policy
 from bot.tickets.sla import load_policy
 from bot.web import (
     api_alerts,
+    api_analytics,
     api_console,
     api_remedy,
     api_tickets,
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_alerts.router)
     app.include_router(api_console.router)
     app.include_router(api_remedy.router)
+    app.include_router(api_analytics.router)
+    app.include_router(api_analytics.improvements)
     app.include_router(console_live.router)
     app.include_router(console_page.router)
     app.include_router(health.router)

@@ -61,4 +61,3 @@ async def test_a_spike_is_alerted_once_through_the_alert_channels(open_monitor, 
         items, total = list_alerts(session, kind="spike")
         assert total == 2 and all(alert.ticket_id is None for alert in items)
         assert session.execute(select(SlaAlert.kind)).scalars().all() == ["spike", "spike"]
-
