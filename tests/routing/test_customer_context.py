@@ -20,8 +20,12 @@ TRACKER = {
         },
         {"event": "bot", "timestamp": 1795339802.0, "text": "I'm sorry to hear that."},
         # A button payload skips the NLU pipeline: no emotion.
-        {"event": "user", "timestamp": 1795339803.0, "text": "/affirm",
-         "parse_data": {"intent": {"name": "affirm"}}},  # fmt: skip
+        {
+            "event": "user",
+            "timestamp": 1795339803.0,
+            "text": "/affirm",
+            "parse_data": {"intent": {"name": "affirm"}},
+        },
         {
             "event": "user",
             "timestamp": 1795339860.0,

@@ -41,9 +41,7 @@ def test_context_lists_the_customers_other_complaints_newest_first(client, token
     assert context["emotion_note"] == RASA_DOWN_NOTE
 
 
-def test_context_keeps_to_ten_complaints_and_needs_a_signed_in_person(
-    client, tokens, make_ticket
-):
+def test_context_keeps_to_ten_complaints_and_needs_a_signed_in_person(client, tokens, make_ticket):
     ids = [make_ticket("cust-many", now=NOW - timedelta(days=40 * n)) for n in range(12, 0, -1)]
     current = make_ticket("cust-many", now=NOW)
     url = f"/api/console/tickets/{current}/context"
