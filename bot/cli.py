@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 # Copies, so `complaintbot --help` imports no models; a test keeps them equal to the models.
 CHANNEL_CHOICES = ("telegram", "webchat", "rest")
 ROLE_CHOICES = ("agent", "supervisor", "admin")
+CATEGORY_CHOICES = ("product_quality", "service_attitude", "delivery", "billing", "after_sales",
+                    "safety", "privacy", "suggestion", "other")  # fmt: skip
 
 
 def _say(message: str) -> None:
@@ -469,6 +471,42 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _since(text: str) -> int:
+    """`30d` (or `30`): a number of days, 1 to 731."""
+    days = text[:-1] if text.endswith("d") else text
+    if not days.isdigit() or not 1 <= int(days) <= 731:
+        raise argparse.ArgumentTypeError("expected a number of days, e.g. 30d (1 to 731)")
+    return int(days)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.analytics import export
+    from bot.analytics.figures import Filters, summary
+
+    _settings, sessions = _database()
+    today = datetime.now(UTC).date()
+    filters = Filters.days(
+        today - timedelta(days=args.since - 1),
+        today,
+        category=args.category,
+        channel=args.channel,
+        language=args.language,
+    )
+    with sessions() as session:
+        found = summary(session, filters)
+    if args.format == "json":
+        text = json.dumps(found, ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = export.to_csv(found)
+    else:
+        text = export.to_markdown(found)
+    sys.stdout.write(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="complaintbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -566,6 +604,18 @@ def main(argv: list[str] | None = None) -> int:
         "($COMPLAINTBOT_RASA_TRACKER_DB, else var/rasa_tracker.db)",
     )
     review.set_defaults(func=cmd_nlu_review)
+
+    report = sub.add_parser(
+        "report", help="the analytics summary (the dashboard's figures) on standard output"
+    )
+    report.add_argument(
+        "--since", type=_since, default=30, help="the last N days, today included (default 30d)"
+    )
+    report.add_argument("--format", choices=("md", "json", "csv"), default="md")
+    report.add_argument("--category", choices=CATEGORY_CHOICES)
+    report.add_argument("--channel", choices=CHANNEL_CHOICES)
+    report.add_argument("--language", choices=("zh", "en"))
+    report.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)
     from bot.config import SettingsError
