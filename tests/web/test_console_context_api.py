@@ -20,7 +20,7 @@ def test_context_lists_the_customers_other_complaints_newest_first(client, token
     current = make_ticket("cust-ctx", now=NOW)
     make_ticket("someone-else", now=NOW - timedelta(days=50))
     with transaction(client.app.state.sessions) as session:
-        rated = session.get(Ticket, older)
+        rated = session.get_one(Ticket, older)
         rated.status, rated.csat = "closed", 2
 
     answer = client.get(f"/api/console/tickets/{current}/context", headers=tokens["alice"])
@@ -99,7 +99,7 @@ def test_agents_change_severity_only_on_their_own_or_unassigned_tickets(
 ):
     ticket_id = make_ticket("cust-sev-3")
     with transaction(client.app.state.sessions) as session:
-        session.get(Ticket, ticket_id).assigned_agent = "bob"
+        session.get_one(Ticket, ticket_id).assigned_agent = "bob"
     url = f"/api/tickets/{ticket_id}/severity"
     body = {"severity": "major", "reason": "third call today"}
     assert client.post(url, headers=tokens["alice"], json=body).status_code == 403
