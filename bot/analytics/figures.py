@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.analytics.sql import count_star, day_of, minutes_between, percentiles
+from bot.analytics.sql import count_star, created_between, day_of, minutes_between, percentiles
 from bot.clock import iso
 from bot.tickets.models import Ticket
 
@@ -43,11 +43,13 @@ class Filters:
         """From the start of `first` to the end of `last` (UTC days, both included)."""
         return cls(start_of(first), start_of(last + timedelta(days=1)), **others)
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = [
-            Ticket.created_at >= self.since,
-            Ticket.created_at < self.until,
-        ]
+    def conditions(self, session: Session | None = None) -> list[ColumnElement[bool]]:
+        """The WHERE clause; with a session, tuned to its database (see created_between)."""
+        found: list[ColumnElement[bool]] = (
+            [Ticket.created_at >= self.since, Ticket.created_at < self.until]
+            if session is None
+            else created_between(session, self.since, self.until)
+        )
         if self.category is not None:
             found.append(Ticket.category == self.category)
         if self.channel is not None:
@@ -103,7 +105,7 @@ def _breakdown(
 
 def summary(session: Session, filters: Filters) -> dict[str, Any]:
     """Every figure of the dashboard's summary for the tickets `filters` selects."""
-    where = filters.conditions()
+    where = filters.conditions(session)
     first_response = minutes_between(session, Ticket.first_responded_at, Ticket.created_at)
     resolution = minutes_between(session, Ticket.resolved_at, Ticket.created_at)
     totals = session.execute(
@@ -126,8 +128,9 @@ def summary(session: Session, filters: Filters) -> dict[str, Any]:
         int(totals[5]),
         int(totals[6]),
     )
-    fr_median, fr_p90 = percentiles(session, first_response, where, (0.5, 0.9))
-    res_median, res_p90 = percentiles(session, resolution, where, (0.5, 0.9))
+    # created_at is never null: a duration is there exactly when its end time is.
+    fr_median, fr_p90 = percentiles(session, first_response, where, (0.5, 0.9), count=responded)
+    res_median, res_p90 = percentiles(session, resolution, where, (0.5, 0.9), count=resolved)
     csat_counts = _breakdown(session, Ticket.csat, [*where, Ticket.csat.is_not(None)])
     validity = _breakdown(session, Ticket.validity, where)
     day = day_of(session, Ticket.created_at)
@@ -224,7 +227,7 @@ def timeseries(session: Session, filters: Filters, *, by: str | None = None) -> 
     key: Any = getattr(Ticket, by) if by is not None else None
     columns: list[Any] = [day, key, count_star()] if key is not None else [day, count_star()]
     groups: list[Any] = [day, key] if key is not None else [day]
-    rows = session.execute(select(*columns).where(*filters.conditions()).group_by(*groups))
+    rows = session.execute(select(*columns).where(*filters.conditions(session)).group_by(*groups))
     days = _days(filters)
     position = {d: i for i, d in enumerate(days)}
     series: dict[str, list[int]] = {}
@@ -313,7 +316,7 @@ def drill_down(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """The tickets behind a figure, newest first, without personal data; and their count."""
-    where = [*filters.conditions(), *narrower.conditions()]
+    where = [*filters.conditions(session), *narrower.conditions()]
     total = session.execute(select(count_star()).select_from(Ticket).where(*where)).scalar_one()
     columns = [getattr(Ticket, name) for name in DRILL_FIELDS]
     rows = session.execute(
