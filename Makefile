@@ -30,7 +30,7 @@ lint: setup  ## ruff (lint + format check) and mypy
 validate: setup  ## rasa data validate
 	@$(CB) validate
 
-evaluate: setup  ## NLU scores (ours and Rasa's default pipeline) on held-out data, per intent and language
+evaluate: setup  ## NLU scores (ours and Rasa's default pipeline) on held-out data, per intent and language; end-to-end stories
 	@$(VENV)/bin/python -c "import sys; from bot.evaluation import evaluate; sys.exit(evaluate())"
 
 e2e-record: setup  ## replay tests/e2e/conversations.yml and rewrite tests/e2e/stories.yml (review the diff!)

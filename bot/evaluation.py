@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from bot.model import ensure_model, fingerprint, rasa_environment
 from bot.paths import PROJECT_ROOT
@@ -182,6 +183,44 @@ def format_breakdown(detail: dict[str, Any]) -> list[str]:
     return lines
 
 
+E2E_STORIES = PROJECT_ROOT / "tests" / "e2e" / "stories.yml"
+
+
+@dataclass
+class StoryResult:
+    returncode: int
+    total: int
+    failed: int
+    details: str
+
+
+def e2e_stories(model: Path, workdir: Path, *, fail_on_errors: bool = True) -> StoryResult:
+    """Replays tests/e2e/stories.yml with `rasa test core` (NLU included, no action server:
+    the stories carry the actions' events) and counts the stories that went wrong."""
+    (workdir / "endpoints.yml").write_text("{}\n", encoding="utf-8")
+    command = [
+        str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "test", "core", "--model", str(model),
+        "--stories", str(E2E_STORIES), "--endpoints", str(workdir / "endpoints.yml"),
+        "--out", str(workdir / "results"),
+    ]  # fmt: skip
+    if fail_on_errors:
+        command.append("--fail-on-prediction-errors")
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=rasa_environment(PROJECT_ROOT), capture_output=True,
+        text=True, timeout=900, check=False,
+    )  # fmt: skip
+    total = len(yaml.safe_load(E2E_STORIES.read_text("utf-8")).get("stories") or [])
+    failed_file = workdir / "results" / "failed_test_stories.yml"
+    failed_text = failed_file.read_text("utf-8") if failed_file.exists() else ""
+    failed = len((yaml.safe_load(failed_text) or {}).get("stories") or []) if failed_text else 0
+    return StoryResult(
+        returncode=result.returncode,
+        total=total,
+        failed=failed,
+        details=failed_text or result.stdout[-4000:],
+    )
+
+
 def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) -> int:
     models = [("complaintbot pipeline", ensure_model(PROJECT_ROOT, say))]
     if include_baseline:
@@ -225,5 +264,11 @@ def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) 
                 print(
                     f"      {name:20s} P={scores['precision']} R={scores['recall']} n={scores['support']}"
                 )
+    say("replaying the end-to-end stories (tests/e2e/stories.yml) ...")
+    stories = e2e_stories(models[0][1], log_dir, fail_on_errors=False)
+    print(
+        f"\nend-to-end stories: {stories.total - stories.failed}/{stories.total} passed"
+        + (f"; failed stories:\n{stories.details}" if stories.failed else "")
+    )
     shutil.rmtree(log_dir, ignore_errors=True)
     return 0
