@@ -37,6 +37,7 @@ from bot.web import (
     api_tickets,
     console_live,
     console_page,
+    dashboard_page,
     health,
     widget,
 )
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_analytics.improvements)
     app.include_router(console_live.router)
     app.include_router(console_page.router)
+    app.include_router(dashboard_page.router)
     app.include_router(health.router)
     return app
 

@@ -25,13 +25,18 @@ SECURITY_HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
-def _file(request: Request, name: str) -> Response:
+def page_file(request: Request, name: str, media_type: str) -> Response:
+    """A file of bot/web/static under the console's security headers, revalidated by ETag."""
     path = STATIC_DIR / name
     body, etag = _read(path, path.stat().st_mtime_ns)
     headers = {**SECURITY_HEADERS, "ETag": etag}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type=FILES[name], headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _file(request: Request, name: str) -> Response:
+    return page_file(request, name, FILES[name])
 
 
 @router.api_route("/console", methods=["GET", "HEAD"])

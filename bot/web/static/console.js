@@ -157,6 +157,9 @@
       loadApprovals();
       approvalsTimer = setInterval(loadApprovals, APPROVALS_MS);
     }
+    // The dashboard's drill-down links here as /console#ticket=ID.
+    var linked = /^#ticket=([A-Za-z0-9-]{1,40})$/.exec(location.hash);
+    if (linked) openTicket(linked[1], null);
   }
 
   function signedOut() {
