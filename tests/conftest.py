@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -165,3 +168,27 @@ def stack(tmp_path_factory) -> Iterator[RunningStack]:
         )
     finally:
         running.stop()
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[object, int], str]]:
+    """Runs ASGI apps (lifespan on) with uvicorn in threads for one test; returns their URL."""
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(app: object, port: int) -> str:
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=20)

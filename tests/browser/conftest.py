@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+
+from bot.config import load_settings
+from bot.stack import free_port
+from bot.web.app import create_app
 
 CHROMIUM = Path(os.environ.get("COMPLAINTBOT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -56,3 +63,42 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     for context in contexts:
         context.close()
     assert errors == [], errors
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    url: str
+    token: str
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        """GET with the service token; raises on an error status."""
+        response = httpx.get(
+            self.url + path, params=params, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        response.raise_for_status()
+        return response
+
+
+@pytest.fixture
+def offline_gateway(tmp_path, serve_app) -> Callable[..., Gateway]:
+    """Starts a gateway on its own SQLite file with no Rasa behind it (nothing listens on its
+    Rasa port): the console and the dashboard do not need the bot."""
+
+    def start(db_name: str, api_token: str = "service-token-for-tests-0123456789") -> Gateway:
+        port, nowhere = free_port(), free_port()
+        settings = load_settings(
+            _env_file=None,
+            env="development",
+            var_dir=tmp_path / "var",
+            database_url=f"sqlite:///{tmp_path / db_name}",
+            redis_url=None,
+            api_token=api_token,
+            port=port,
+            rasa_url=f"http://127.0.0.1:{nowhere}",
+            actions_url=f"http://127.0.0.1:{nowhere}",
+        )
+        app = create_app(settings)
+        return Gateway(app=app, url=serve_app(app, port), token=api_token)
+
+    return start

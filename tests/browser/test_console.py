@@ -5,15 +5,10 @@ SLA alerts shown as a banner and acknowledged."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -21,57 +16,23 @@ from sqlalchemy.orm import Session
 
 from bot.agents.passwords import set_password
 from bot.agents.service import create_agent
-from bot.config import load_settings
 from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
 from bot.paths import DEFAULT_SLA_POLICY
 from bot.sla.alerts import claim_alert
 from bot.sla.models import SlaAlert
-from bot.stack import free_port
 from bot.tickets.models import Ticket
 from bot.tickets.service import NewTicket, create_ticket
 from bot.tickets.sla import load_policy
-from bot.web.app import create_app
 
 PASSWORD = "console password 1"
 CUSTOMER = "rest-cust-42"
 
 
-@dataclass
-class Gateway:
-    app: FastAPI
-    url: str
-
-
 @pytest.fixture
-def gateway(tmp_path) -> Iterator[Gateway]:
-    """The gateway without Rasa (nothing listens on its port): the console does not need it."""
-    port, nowhere = free_port(), free_port()
-    settings = load_settings(
-        _env_file=None,
-        env="development",
-        var_dir=tmp_path / "var",
-        database_url=f"sqlite:///{tmp_path / 'console.db'}",
-        redis_url=None,
-        api_token="service-token-for-tests-0123456789",
-        port=port,
-        rasa_url=f"http://127.0.0.1:{nowhere}",
-        actions_url=f"http://127.0.0.1:{nowhere}",
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.05)
-    yield Gateway(app=app, url=f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=20)
+def gateway(offline_gateway):
+    return offline_gateway("console.db")
 
 
 @pytest.fixture

@@ -8,16 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import random
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from analytics.conftest import ticket_row
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
@@ -25,11 +19,8 @@ from sqlalchemy import insert
 
 from bot.agents.passwords import set_password
 from bot.agents.service import create_agent
-from bot.config import load_settings
 from bot.db import transaction
-from bot.stack import free_port
 from bot.tickets.models import Ticket
-from bot.web.app import create_app
 
 PASSWORD = "dashboard password 1"
 SERVICE_TOKEN = "service-token-for-tests-0123456789"
@@ -37,47 +28,11 @@ CATEGORIES = ("billing", "delivery", "product_quality", "safety")
 PRODUCTS = ("kettle K2", "fan F3", None)
 
 
-@dataclass
-class Gateway:
-    app: FastAPI
-    url: str
-
-    def get(self, path: str, **params: Any) -> httpx.Response:
-        response = httpx.get(self.url + path, params=params,
-                             headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})  # fmt: skip
-        response.raise_for_status()
-        return response
-
-
 @pytest.fixture
-def gateway(tmp_path) -> Iterator[Gateway]:
-    """The gateway without Rasa (nothing listens on its port): the dashboard needs none."""
-    port, nowhere = free_port(), free_port()
-    settings = load_settings(
-        _env_file=None,
-        env="development",
-        var_dir=tmp_path / "var",
-        database_url=f"sqlite:///{tmp_path / 'dashboard.db'}",
-        redis_url=None,
-        api_token=SERVICE_TOKEN,
-        port=port,
-        rasa_url=f"http://127.0.0.1:{nowhere}",
-        actions_url=f"http://127.0.0.1:{nowhere}",
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.05)
-    _people_and_tickets(app)
-    yield Gateway(app=app, url=f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=20)
+def gateway(offline_gateway):
+    started = offline_gateway("dashboard.db", api_token=SERVICE_TOKEN)
+    _people_and_tickets(started.app)
+    return started
 
 
 def _people_and_tickets(app: FastAPI) -> None:

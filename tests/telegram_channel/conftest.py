@@ -3,14 +3,11 @@ the shared real stack (its Rasa, action server and database)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -37,9 +34,8 @@ def fake_api() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture
-def telegram_gateway(stack, fake_api, tmp_path) -> Iterator[Callable[..., Gateway]]:
+def telegram_gateway(stack, fake_api, tmp_path, serve_app) -> Callable[..., Gateway]:
     """Starts a gateway with Telegram on (polling by default, webhook with webhook=True)."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(*, webhook: bool = False, var_dir: Path | None = None) -> Gateway:
         port = free_port()
@@ -56,23 +52,10 @@ def telegram_gateway(stack, fake_api, tmp_path) -> Iterator[Callable[..., Gatewa
             }
         )
         app = create_app(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "gateway did not start"
-            time.sleep(0.05)
-        servers.append((server, thread))
-        gateway = Gateway(settings=settings, app=app, url=f"http://127.0.0.1:{port}")
+        gateway = Gateway(settings=settings, app=app, url=serve_app(app, port))
         fake_api.wait_for(
             lambda: app.state.telegram.ready, timeout=30, what="the Telegram channel to connect"
         )
         return gateway
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=20)
+    return start
