@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     remedy_policy: Path = DEFAULT_REMEDY_POLICY
     # Seconds the gateway waits for Rasa before apologising and queueing for a human.
     rasa_timeout: float = Field(default=15.0, gt=0, le=300)
+    # How turns are spread over several COMPLAINTBOT_RASA_URL replicas. "conversation": a
+    # conversation always goes to the same replica (works with any tracker store).
+    # "turn": each turn goes to the next replica, and a replica that refuses connections is
+    # skipped; only for replicas sharing Rasa's RedisLockStore and one SQL tracker store
+    # (endpoints.prod.yml), where any replica can take any conversation's next turn.
+    rasa_balance: Literal["conversation", "turn"] = "conversation"
     # Longest customer message accepted; longer ones are cut (and the customer told).
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
     log_level: str = "INFO"
@@ -237,6 +243,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "COMPLAINTBOT_SLA_POLICY": str(settings.sla_policy),
         "COMPLAINTBOT_REMEDY_POLICY": str(settings.remedy_policy),
         "COMPLAINTBOT_RASA_TIMEOUT": str(settings.rasa_timeout),
+        "COMPLAINTBOT_RASA_BALANCE": settings.rasa_balance,
         "COMPLAINTBOT_LOG_LEVEL": settings.log_level,
     }
     env["COMPLAINTBOT_TELEGRAM_API_URL"] = settings.telegram_api_url

@@ -1,10 +1,12 @@
-"""HTTP client for the Rasa server's REST channel and API."""
+"""HTTP client for the Rasa server's REST channel and API, over one or several replicas."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
-from typing import Any
+from collections import Counter
+from typing import Any, Literal
 
 import httpx
 
@@ -15,19 +17,69 @@ class RasaUnavailable(RuntimeError):
     """Rasa did not answer in time, or answered with an error."""
 
 
-class RasaClient:
-    """Talks to one or several Rasa replicas; a conversation always goes to the same one."""
+Balance = Literal["conversation", "turn"]
 
-    def __init__(self, urls: list[str], token: str | None, timeout: float) -> None:
+
+class RasaClient:
+    """Talks to one or several Rasa replicas.
+
+    balance="conversation": a conversation always goes to the same replica (any tracker
+    store). balance="turn": calls go round the replicas in turn and one that refuses the
+    connection is skipped. That needs replicas sharing a lock store and a tracker store
+    (endpoints.prod.yml): Rasa's lock serialises a conversation's turns across replicas.
+    """
+
+    def __init__(
+        self,
+        urls: list[str],
+        token: str | None,
+        timeout: float,
+        balance: Balance = "conversation",
+    ) -> None:
         if not urls:
             raise ValueError("at least one Rasa URL is needed")
         self.urls = urls
         self.token = token
+        self.balance = balance
+        self._next = itertools.cycle(range(len(urls)))
+        # Customer turns each replica answered, reported by GET /healthz.
+        self.turns: Counter[str] = Counter()
         self._http = httpx.AsyncClient(timeout=timeout)
 
     def url_for(self, conversation_key: str) -> str:
+        """The replica of a conversation's calls (the first to try, with balance="turn")."""
+        return self._candidates(conversation_key)[0]
+
+    def _candidates(self, conversation_key: str) -> list[str]:
+        if self.balance == "turn":
+            start = next(self._next)
+            return self.urls[start:] + self.urls[:start]
         digest = hashlib.sha1(conversation_key.encode("utf-8")).digest()
-        return self.urls[int.from_bytes(digest[:4], "big") % len(self.urls)]
+        return [self.urls[int.from_bytes(digest[:4], "big") % len(self.urls)]]
+
+    async def _call(
+        self,
+        method: str,
+        conversation_key: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        timeout: float | None = None,
+    ) -> tuple[str, Any]:
+        """One call on the conversation's replica: (replica URL, JSON answer). A replica that
+        refuses the connection (nothing was sent) is skipped when balancing by turn."""
+        candidates = self._candidates(conversation_key)
+        for url in candidates:
+            try:
+                return url, await self._json(
+                    method, f"{url}{path}", params=params, json=json, timeout=timeout
+                )
+            except RasaUnavailable as exc:
+                if not isinstance(exc.__cause__, httpx.ConnectError) or url == candidates[-1]:
+                    raise
+                logger.warning("Rasa replica %s refused the connection; trying the next", url)
+        raise AssertionError("unreachable: the last candidate re-raises")
 
     async def _json(
         self,
@@ -60,31 +112,31 @@ class RasaClient:
         self, conversation_key: str, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Sends one customer message, returns the bot's replies (REST channel format)."""
-        url = f"{self.url_for(conversation_key)}/webhooks/rest/webhook"
         body = {"sender": conversation_key, "message": text, "metadata": metadata}
-        replies = await self._json("POST", url, json=body)
+        url, replies = await self._call(
+            "POST", conversation_key, "/webhooks/rest/webhook", json=body
+        )
         if not isinstance(replies, list):
             raise RasaUnavailable("Rasa answered with something other than a list")
+        self.turns[url] += 1
         return [r for r in replies if isinstance(r, dict)]
+
+    def _params(self) -> dict[str, str]:
+        return {"token": self.token} if self.token else {}
 
     async def append_event(self, conversation_key: str, event: dict[str, Any]) -> None:
         """Appends an event to the conversation's tracker (pause, resume, ...)."""
-        url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/tracker/events"
-        params = {"token": self.token} if self.token else {}
-        try:
-            response = await self._http.post(url, params=params, json=event)
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"{type(exc).__name__} calling Rasa") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        path = f"/conversations/{conversation_key}/tracker/events"
+        await self._call("POST", conversation_key, path, params=self._params(), json=event)
 
     async def tracker(
         self, conversation_key: str, *, timeout: float | None = None
     ) -> dict[str, Any]:
         """The conversation's tracker (events since the last restart) as Rasa returns it."""
-        url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/tracker"
-        params = {"token": self.token} if self.token else {}
-        body = await self._json("GET", url, params=params, timeout=timeout)
+        path = f"/conversations/{conversation_key}/tracker"
+        _url, body = await self._call(
+            "GET", conversation_key, path, params=self._params(), timeout=timeout
+        )
         if not isinstance(body, dict):
             raise RasaUnavailable("Rasa answered with something other than a tracker")
         return body
@@ -93,28 +145,38 @@ class RasaClient:
         self, conversation_key: str, intent: str, entities: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """An external event (a bot-initiated turn); returns what the bot said."""
-        url = f"{self.url_for(conversation_key)}/conversations/{conversation_key}/trigger_intent"
-        params = {"token": self.token} if self.token else {}
-        body = await self._json(
-            "POST", url, params=params, json={"name": intent, "entities": entities}
+        path = f"/conversations/{conversation_key}/trigger_intent"
+        _url, body = await self._call(
+            "POST",
+            conversation_key,
+            path,
+            params=self._params(),
+            json={"name": intent, "entities": entities},
         )
         messages = body.get("messages") if isinstance(body, dict) else None
         return [m for m in messages or [] if isinstance(m, dict)]
 
     async def status(self) -> dict[str, Any]:
-        """Health of every replica: {"ok": bool, "replicas": {url: state}}."""
+        """Health of every replica and the customer turns each answered since start-up:
+        {"ok": bool, "balance": ..., "replicas": {url: state}, "turns": {url: count}}."""
         replicas: dict[str, str] = {}
         for url in self.urls:
-            params = {"token": self.token} if self.token else {}
             try:
-                response = await self._http.get(f"{url}/status", params=params, timeout=3.0)
+                response = await self._http.get(
+                    f"{url}/status", params=self._params(), timeout=3.0
+                )
                 if response.status_code == 200:
                     replicas[url] = "ok"
                 else:
                     replicas[url] = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 replicas[url] = type(exc).__name__
-        return {"ok": all(state == "ok" for state in replicas.values()), "replicas": replicas}
+        return {
+            "ok": all(state == "ok" for state in replicas.values()),
+            "balance": self.balance,
+            "replicas": replicas,
+            "turns": {url: self.turns[url] for url in self.urls},
+        }
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_urls,
             settings.rasa_token.get_secret_value() if settings.rasa_token else None,
             settings.rasa_timeout,
+            settings.rasa_balance,
         )
         # One way out to customers on any channel; channels register their deliverers.
         app.state.outbound = Outbound(app.state.sessions)
