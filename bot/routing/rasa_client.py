@@ -162,9 +162,7 @@ class RasaClient:
         replicas: dict[str, str] = {}
         for url in self.urls:
             try:
-                response = await self._http.get(
-                    f"{url}/status", params=self._params(), timeout=3.0
-                )
+                response = await self._http.get(f"{url}/status", params=self._params(), timeout=3.0)
                 if response.status_code == 200:
                     replicas[url] = "ok"
                 else:
