@@ -99,39 +99,55 @@ class Service:
 
 
 class Stack:
-    """Rasa + actions + gateway for one set of settings and one model."""
+    """Rasa + actions + gateway for one set of settings and one model.
 
-    def __init__(self, settings: Settings, model: Path, root: Path) -> None:
+    `rasa_ports`: one Rasa replica per port (default: settings.rasa_port alone); the
+    gateway reaches them through settings.rasa_url. Replicas beyond one need shared stores:
+    pass endpoints="endpoints.prod.yml" and its variables in `rasa_env`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        model: Path,
+        root: Path,
+        *,
+        rasa_ports: list[int] | None = None,
+        endpoints: str = "endpoints.yml",
+        rasa_env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.root = root
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
         logs = settings.var_dir / "logs"
         base_env = {**os.environ, **child_environment(settings)}
-        rasa_env = {
+        replica_env = {
             **rasa_environment(root),
             **child_environment(settings),
             "COMPLAINTBOT_RASA_TRACKER_DB": str(settings.var_dir / "rasa_tracker.db"),
+            **(rasa_env or {}),
         }
+        ports = rasa_ports or [settings.rasa_port]
         python = sys.executable
-        self.services = [
+        actions = Service(
+            name="action server",
+            command=[
+                python,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "-p",
+                str(settings.actions_port),
+            ],  # fmt: skip
+            env={**base_env, "SANIC_HOST": "127.0.0.1"},
+            health_url=f"http://127.0.0.1:{settings.actions_port}/health",
+            log_path=logs / "actions.log",
+            timeout=90,
+        )
+        replicas = [
             Service(
-                name="action server",
-                command=[
-                    python,
-                    "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
-                    "-p",
-                    str(settings.actions_port),
-                ],  # fmt: skip
-                env={**base_env, "SANIC_HOST": "127.0.0.1"},
-                health_url=f"http://127.0.0.1:{settings.actions_port}/health",
-                log_path=logs / "actions.log",
-                timeout=90,
-            ),
-            Service(
-                name="Rasa server",
+                name="Rasa server" if len(ports) == 1 else f"Rasa replica {n}",
                 command=[
                     str(root / ".venv-rasa" / "bin" / "rasa"),
                     "run",
@@ -140,41 +156,44 @@ class Stack:
                     "--interface",
                     "127.0.0.1",
                     "--port",
-                    str(settings.rasa_port),
+                    str(port),
                     "--model",
                     str(model),
                     "--endpoints",
-                    "endpoints.yml",
+                    endpoints,
                     "--credentials",
                     "credentials.yml",
                 ],  # fmt: skip
-                env=rasa_env,
-                health_url=f"http://127.0.0.1:{settings.rasa_port}/status?token={token}",
-                log_path=logs / "rasa.log",
-                timeout=300,
-            ),
-            Service(
-                name="gateway",
-                command=[
-                    python,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "bot.web.app:app_from_environment",
-                    "--host",
-                    settings.host,
-                    "--port",
-                    str(settings.port),
-                    "--no-access-log",
-                    "--ws-max-size",
-                    "1048576",  # 1 MiB; the web chat refuses frames over 64 KiB itself
-                ],  # fmt: skip
-                env=base_env,
-                health_url=f"http://127.0.0.1:{settings.port}/healthz",
-                log_path=logs / "gateway.log",
-                timeout=60,
-            ),
+                env=replica_env,
+                health_url=f"http://127.0.0.1:{port}/status?token={token}",
+                log_path=logs / ("rasa.log" if len(ports) == 1 else f"rasa-{n}.log"),
+                # Replicas load their models at the same time, sharing the CPUs.
+                timeout=300 * len(ports),
+            )
+            for n, port in enumerate(ports, start=1)
         ]
+        gateway = Service(
+            name="gateway",
+            command=[
+                python,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bot.web.app:app_from_environment",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.port),
+                "--no-access-log",
+                "--ws-max-size",
+                "1048576",  # 1 MiB; the web chat refuses frames over 64 KiB itself
+            ],  # fmt: skip
+            env=base_env,
+            health_url=f"http://127.0.0.1:{settings.port}/healthz",
+            log_path=logs / "gateway.log",
+            timeout=60,
+        )
+        self.services = [actions, *replicas, gateway]
 
     def start(
         self, say: Callable[[str], None] = print, should_stop: Callable[[], bool] = lambda: False
