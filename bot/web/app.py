@@ -41,6 +41,7 @@ from bot.web import (
     health,
     widget,
 )
+from bot.web.outage import STORAGE_DOWN, storage_unavailable
 from bot.web.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
@@ -178,6 +179,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             status_code=422, content={"detail": "invalid request", "errors": problems}
         )
+
+    # The database unreachable: an explicit 503 to retry, never a 500 (bot.web.outage).
+    for storage_error in STORAGE_DOWN:
+        app.add_exception_handler(storage_error, storage_unavailable)
 
     app.include_router(rest.router)
     app.include_router(telegram.router)

@@ -3,15 +3,12 @@ replaced by it while Redis is down."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import redis
+from faults.servers import RedisServer, start_private_redis
 
 from bot.handoff.queue import DatabaseQueue, RedisQueue, connect_redis
 from bot.stack import free_port
@@ -119,50 +116,12 @@ def test_redis_unreachable_the_queue_runs_on_the_database(sessions, make_tickets
         queue.close()
 
 
-class RedisServer:
-    """A private redis-server that a test may stop and start again (a real outage)."""
-
-    def __init__(self, binary: str, directory: Path) -> None:
-        self.binary, self.directory = binary, directory
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-            finally:
-                client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[RedisServer]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server not installed: cannot stage a Redis outage")
-    server = RedisServer(binary, tmp_path)
-    server.start()
+    """A redis-server of this test's own, which it may kill and start again (a real outage)."""
+    server = start_private_redis(tmp_path)
     yield server
-    server.stop()
+    server.kill()
 
 
 def test_after_an_outage_the_queue_is_rebuilt_when_redis_is_back(
@@ -174,7 +133,7 @@ def test_after_an_outage_the_queue_is_rebuilt_when_redis_is_back(
     try:
         queue.enqueue(first, None, "general", now=NOW)
         queue.set_presence("alice", "on_duty", now=NOW)
-        private_redis.stop()
+        private_redis.kill()
 
         queue.enqueue(second, None, "major", now=NOW + timedelta(seconds=1))
         queue.enqueue(third, None, "general", now=NOW + timedelta(seconds=2))
