@@ -34,7 +34,16 @@ from bot.tickets.service import (
     ticket_to_dict,
 )
 from bot.web.api_tickets import Severity, TicketOut, _policy
-from bot.web.auth import CONSOLE_COOKIE, ConsoleAgent, console_agent
+from bot.web.auth import (
+    CONSOLE_COOKIE,
+    LOGIN_FAILURES_PER_ADDRESS,
+    LOGIN_FAILURES_PER_USERNAME,
+    LOGIN_WINDOW,
+    ConsoleAgent,
+    client_address,
+    console_agent,
+    login_throttle,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +137,26 @@ class Me(BaseModel):
     "/api/console/login",
     summary="Sign in to the console with a username and password",
     description="Sets the session cookie. 401 for any wrong username or password (the "
-    "answer does not say which). Passwords are set with `complaintbot agents set-password`.",
+    "answer does not say which). Passwords are set with `complaintbot agents set-password`. "
+    f"After {LOGIN_FAILURES_PER_USERNAME} failed attempts for one username from one address, "
+    f"or {LOGIN_FAILURES_PER_ADDRESS} from one address, within "
+    f"{int(LOGIN_WINDOW.total_seconds()) // 60} minutes: 429 with `Retry-After` (seconds), "
+    "even for the right password; a success clears that username's failures.",
     response_model=Me,
+    responses={429: {"description": "too many failed sign-ins lately; see Retry-After"}},
 )
 async def login(request: Request, response: Response, body: Login) -> dict[str, Any]:
     now = _clock(request)()
+    throttle, address = login_throttle(request), client_address(request)
+    wait = throttle.admit(body.username, address, now)
+    if wait is not None:
+        logger.warning("console sign-in as %r from %s refused: too many failed attempts, "
+                       "locked for %d s", body.username, address, wait)  # fmt: skip
+        raise HTTPException(
+            429,
+            detail=f"too many failed sign-ins; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
 
     def work() -> tuple[dict[str, Any], str] | None:
         with transaction(request.app.state.sessions) as session:
@@ -146,8 +170,10 @@ async def login(request: Request, response: Response, body: Login) -> dict[str, 
 
     found = await anyio.to_thread.run_sync(work)
     if found is None:
-        logger.info("console sign-in refused")
+        logger.info("console sign-in as %r from %s refused: wrong username or password",
+                    body.username, address)  # fmt: skip
         raise HTTPException(401, detail="wrong username or password")
+    throttle.succeeded(body.username, address, now)
     me, token = found
     response.set_cookie(
         CONSOLE_COOKIE,

@@ -9,7 +9,9 @@ The agent console signs in with a password instead and holds a session cookie.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+import math
+from collections import OrderedDict, deque
+from datetime import datetime, timedelta
 
 import anyio
 from fastapi import Depends, HTTPException, Request, status
@@ -116,3 +118,99 @@ async def actor_or_console(
     if request.cookies.get(CONSOLE_COOKIE):
         return (await console_agent(request, None)).actor
     raise _unauthorised("missing bearer token or console session")
+
+
+# --- the console sign-in: guessing is throttled ---------------------------------------------
+
+# Failed sign-ins allowed within LOGIN_WINDOW: per username from one address, and per address
+# whatever the usernames (someone trying many names). Module constants, not settings: no
+# deployment has asked to change them.
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_FAILURES_PER_USERNAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+# Keys kept at most (least recently used dropped first): random usernames cannot fill memory.
+LOGIN_THROTTLE_MAX_KEYS = 10_000
+
+
+class LoginThrottle:
+    """Failed console sign-ins in a sliding window, per username + client address and per
+    client address.
+
+    In memory and per gateway process: a restart forgets, and with N gateway replicas a
+    guesser gets N times the attempts (still a handful per quarter hour each). Behind a
+    reverse proxy the client address is the proxy's unless uvicorn trusts its
+    X-Forwarded-For (uvicorn's `--proxy-headers --forwarded-allow-ips`).
+
+    An attempt counts when it starts (`admit`), so a burst of parallel requests cannot all
+    slip in before the first one fails; a success takes it back and clears the username's
+    failures from that address.
+    """
+
+    def __init__(
+        self,
+        *,
+        window: timedelta = LOGIN_WINDOW,
+        per_username: int = LOGIN_FAILURES_PER_USERNAME,
+        per_address: int = LOGIN_FAILURES_PER_ADDRESS,
+        max_keys: int = LOGIN_THROTTLE_MAX_KEYS,
+    ) -> None:
+        self.window = window
+        self.limits = {"username": per_username, "address": per_address}
+        self.max_keys = max_keys
+        self._failures: OrderedDict[tuple[str, ...], deque[datetime]] = OrderedDict()
+
+    @staticmethod
+    def _keys(username: str, address: str) -> dict[str, tuple[str, ...]]:
+        return {
+            "username": ("username", username.strip().lower(), address),
+            "address": ("address", address),
+        }
+
+    def _recent(self, key: tuple[str, ...], now: datetime) -> deque[datetime]:
+        failures = self._failures.get(key)
+        if failures is None:
+            failures = self._failures[key] = deque()
+            while len(self._failures) > self.max_keys:
+                self._failures.popitem(last=False)
+        self._failures.move_to_end(key)
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def admit(self, username: str, address: str, now: datetime) -> int | None:
+        """Counts an attempt and returns None, or returns the seconds to wait (nothing
+        counted) when too many attempts failed lately."""
+        recent = {
+            kind: self._recent(key, now) for kind, key in self._keys(username, address).items()
+        }
+        waits = [
+            (failures[-self.limits[kind]] + self.window - now).total_seconds()
+            for kind, failures in recent.items()
+            if len(failures) >= self.limits[kind]
+        ]
+        if waits:
+            return max(1, math.ceil(max(waits)))
+        for failures in recent.values():
+            failures.append(now)
+        return None
+
+    def succeeded(self, username: str, address: str, now: datetime) -> None:
+        """The attempt admitted at `now` was right: it does not count, nor do the earlier
+        failures of this username from this address."""
+        keys = self._keys(username, address)
+        self._failures.pop(keys["username"], None)
+        by_address = self._failures.get(keys["address"])
+        if by_address is not None and now in by_address:
+            by_address.remove(now)
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The gateway's throttle, made on first use."""
+    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle()
+    return throttle
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
