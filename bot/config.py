@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -74,6 +75,13 @@ class Settings(BaseSettings):
     rasa_balance: Literal["conversation", "turn"] = "conversation"
     # Longest customer message accepted; longer ones are cut (and the customer told).
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    # Customer requests a minute (REST messages, web chat messages): per sender, and per
+    # client address (all customers behind one office NAT share it). 0 turns a cap off.
+    rate_limit_per_sender: int = Field(default=30, ge=0, le=1_000_000)
+    rate_limit_per_ip: int = Field(default=600, ge=0, le=10_000_000)
+    # Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For is
+    # believed; empty = the direct peer is the client.
+    trusted_proxies: str = ""
     log_level: str = "INFO"
     # SLA monitor. Alerts go to the console always, and as JSON to this URL when set (a
     # secret: chat webhooks carry their key in the URL).
@@ -129,6 +137,19 @@ class Settings(BaseSettings):
             raise ValueError("COMPLAINTBOT_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"expected IP addresses or networks, got {part.strip()!r}"
+                    ) from None
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -170,6 +191,14 @@ class Settings(BaseSettings):
             b"complaintbot-webhook:" + self.telegram_token.get_secret_value().encode()
         )
         return digest.hexdigest()[:48]
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        ]
 
     @property
     def rasa_urls(self) -> list[str]:
@@ -250,6 +279,10 @@ def child_environment(settings: Settings) -> dict[str, str]:
     env["COMPLAINTBOT_MAX_EVIDENCE_BYTES"] = str(settings.max_evidence_bytes)
     env["COMPLAINTBOT_SLA_MONITOR_INTERVAL"] = str(settings.sla_monitor_interval)
     env["COMPLAINTBOT_FOLLOWUP_DAYS"] = str(settings.followup_days)
+    env["COMPLAINTBOT_MAX_MESSAGE_CHARS"] = str(settings.max_message_chars)
+    env["COMPLAINTBOT_RATE_LIMIT_PER_SENDER"] = str(settings.rate_limit_per_sender)
+    env["COMPLAINTBOT_RATE_LIMIT_PER_IP"] = str(settings.rate_limit_per_ip)
+    env["COMPLAINTBOT_TRUSTED_PROXIES"] = settings.trusted_proxies
     if settings.telegram_agent_chat:
         env["COMPLAINTBOT_TELEGRAM_AGENT_CHAT"] = settings.telegram_agent_chat
     for name in SECRET_FIELDS:

@@ -27,6 +27,7 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("COMPLAINTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("COMPLAINTBOT_REQUIRE_SERVICES") == "1"
+STACK_RATE_LIMIT_PER_IP = 100_000
 
 
 def _unavailable(what: str, exc: Exception) -> None:
@@ -119,6 +120,30 @@ def time_limit():
     return limit
 
 
+@pytest.fixture
+def offline_settings(tmp_path) -> Callable[..., Settings]:
+    """`offline_settings(**overrides)`: development settings on a SQLite file in tmp_path
+    with no Rasa behind them (nothing listens on their Rasa port, so the router apologises
+    and keeps each message for a human: the real path when Rasa is down)."""
+
+    def make(**overrides: object) -> Settings:
+        nowhere = f"http://127.0.0.1:{free_port()}"
+        values: dict[str, object] = {
+            "_env_file": None,
+            "env": "development",
+            "var_dir": tmp_path / "var",
+            "database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
+            "redis_url": None,
+            "api_token": "service-token-for-tests-0123456789",
+            "rasa_url": nowhere,
+            "actions_url": nowhere,
+            "sla_monitor_interval": 0,
+        }
+        return load_settings(**{**values, **overrides})
+
+    return make
+
+
 @dataclass
 class RunningStack:
     """Rasa + action server + gateway as subprocesses, on free ports and a temporary var/."""
@@ -154,6 +179,9 @@ def stack(tmp_path_factory) -> Iterator[RunningStack]:
             actions_url=f"http://127.0.0.1:{actions_port}",
             rasa_token=None,
             api_token=None,
+            # Every test of the session talks to this gateway from 127.0.0.1: the address
+            # cap would count the whole suite as one office. The per-sender cap stays on.
+            rate_limit_per_ip=STACK_RATE_LIMIT_PER_IP,
         )
     )
     model = ensure_model(PROJECT_ROOT)

@@ -7,10 +7,33 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from bot.channels.limits import NOTHING_LOST, enforce, request_ip, sender_checks
 from bot.routing.outbound import Outbound
 from bot.routing.router import Router
 
 router = APIRouter(tags=["channels"])
+
+CHANNEL = "rest"
+
+
+class Problem(BaseModel):
+    detail: str = Field(description="what was wrong and what to do, in plain words")
+
+
+class InvalidRequest(Problem):
+    errors: list[dict[str, str]] = Field(description='[{"field", "problem"}, ...]')
+
+
+# Customers' own mistakes and the rate caps, documented for clients and the fuzz tests.
+CUSTOMER_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": InvalidRequest, "description": "the body or a parameter is not valid"},
+    429: {
+        "model": Problem,
+        "description": "over the per-sender or per-address cap (COMPLAINTBOT_RATE_LIMIT_*): "
+        "nothing was stored; send again after Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
+}
 
 
 class RestMessage(BaseModel):
@@ -35,6 +58,7 @@ class RestReply(BaseModel):
     response_model=list[RestReply],
     response_model_exclude_none=True,
     summary="Send a customer message; returns the replies",
+    responses=CUSTOMER_ERRORS,
 )
 async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, Any]]:
     """The message is stored before this returns. Messages sent to this customer since their
@@ -43,8 +67,10 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, An
     routing: Router = request.app.state.router
     outbound: Outbound = request.app.state.outbound
     sender = body.sender.strip() or body.sender
-    pending = await outbound.take_pending("rest", sender)
-    replies = await routing.handle("rest", sender, body.message)
+    settings = request.app.state.settings
+    enforce(request, sender_checks(settings, CHANNEL, sender, request_ip(request, settings)))
+    pending = await outbound.take_pending(CHANNEL, sender)
+    replies = await routing.handle(CHANNEL, sender, body.message)
     return [reply.as_rest(body.sender) for reply in [*pending, *replies]]
 
 
@@ -53,6 +79,7 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, An
     response_model=list[RestReply],
     response_model_exclude_none=True,
     summary="Messages sent to a REST customer since their last request (agent, follow-up)",
+    responses=CUSTOMER_ERRORS,
 )
 async def rest_pending(
     request: Request, sender: str = Query(min_length=1, max_length=200)
@@ -61,4 +88,7 @@ async def rest_pending(
     an agent or a follow-up said. Each message is returned once."""
     outbound: Outbound = request.app.state.outbound
     sender = sender.strip() or sender
-    return [reply.as_rest(sender) for reply in await outbound.take_pending("rest", sender)]
+    settings = request.app.state.settings
+    ip = request_ip(request, settings)
+    enforce(request, sender_checks(settings, CHANNEL, sender, ip, poll=True), NOTHING_LOST)
+    return [reply.as_rest(sender) for reply in await outbound.take_pending(CHANNEL, sender)]

@@ -43,6 +43,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
 from bot.agents.service import display_names
+from bot.channels.limits import (
+    NOT_SAVED,
+    RECONNECT,
+    RateLimiter,
+    address_check,
+    request_ip,
+    sender_checks,
+)
 from bot.clock import utcnow
 from bot.conversations.models import Message
 from bot.conversations.store import transcript
@@ -64,6 +72,7 @@ HISTORY_LIMIT = 200
 # Frames per connection in a sliding window: a runaway script gets errors, not service.
 RATE_FRAMES, RATE_SECONDS = 30, 10.0
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 
 router = APIRouter(tags=["channels"])
 
@@ -101,6 +110,10 @@ def parse_frame(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise FrameError("not_json", "frames must be JSON objects") from None
     if not isinstance(frame, dict):
         raise FrameError("bad_frame", "frames must be JSON objects with a 'type'")
+    try:  # a "\ud800" escape decodes to a lone surrogate, which no UTF-8 text can carry
+        json.dumps(frame, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise FrameError("bad_text", "frames must be valid Unicode text") from None
     client_id = frame.get("id")
     if client_id is not None and (
         not isinstance(client_id, str) or len(client_id) > MAX_CLIENT_ID_CHARS
@@ -324,6 +337,14 @@ async def webchat_socket(websocket: WebSocket, session: str = "") -> None:
     hub: WebchatHub = state.webchat
     outbound: Outbound = state.outbound
     routing: Router = state.router
+    limiter: RateLimiter = state.limiter
+    ip = request_ip(websocket, state.settings)
+    # A connection counts against the address's cap like a request (a reconnect loop).
+    refusal = limiter.hit([address_check(state.settings, ip)])
+    if refusal is not None:
+        await websocket.send_json(FrameError("rate_limited", refusal.explain(RECONNECT)).frame())
+        await websocket.close(code=TRY_AGAIN_LATER)
+        return
     connection = Connection(websocket, session)
     async with connection.lock:
         hub.add(connection)
@@ -350,8 +371,13 @@ async def webchat_socket(websocket: WebSocket, session: str = "") -> None:
                 continue
             if frame["type"] == "ping":
                 await connection.send({"type": "pong"})
-            else:
-                await _handle_customer(hub, routing, connection, frame)
+                continue
+            refusal = limiter.hit(sender_checks(state.settings, CHANNEL, session, ip))
+            if refusal is not None:  # not stored: the widget marks it "not sent"
+                refused = FrameError("rate_limited", refusal.explain(NOT_SAVED), frame["id"])
+                await connection.send(refused.frame())
+                continue
+            await _handle_customer(hub, routing, connection, frame)
     except WebSocketDisconnect:
         pass  # the browser went away
     finally:

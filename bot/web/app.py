@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from bot.channels import rest, telegram, webchat
+from bot.channels.limits import RateLimiter
 from bot.channels.telegram_agents import AgentGroup
 from bot.clock import utcnow
 from bot.config import Settings, ensure_secrets, load_settings
@@ -41,6 +42,7 @@ from bot.web import (
     health,
     widget,
 )
+from bot.web.body_limit import BodyLimit
 from bot.web.outage import STORAGE_DOWN, storage_unavailable
 from bot.web.sla_monitor import start_sla_monitor, stop_sla_monitor
 
@@ -169,6 +171,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Per-sender and per-address caps on customer requests (this process's own counts).
+    app.state.limiter = RateLimiter()
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,6 +7,9 @@ Frames to the console (JSON objects with a "type"):
                                                        agent has (customer's, bot's, theirs)
     {"type": "signed_out"}                             the session ended; the socket closes
     {"type": "pong"}
+    {"type": "error", "message": "..."}              a frame it could not read (the socket
+                                                       stays open; a binary or oversized one
+                                                       closes it with 1003 / 1009)
 From the console: {"type": "ping"}.
 
 The database is the source of truth and every socket re-reads it at least every
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -38,6 +42,8 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 RECHECK_SESSION_EVERY = 15  # polls (about 30 s)
 UNAUTHORISED = 4401
+UNSUPPORTED_DATA, MESSAGE_TOO_BIG = 1003, 1009
+MAX_FRAME_CHARS = 4096  # the console only ever sends pings
 
 router = APIRouter(include_in_schema=False)
 
@@ -159,18 +165,47 @@ async def console_socket(websocket: WebSocket) -> None:
         }  # fmt: skip
     )
     live: ConsoleLive = state.console_live
+    ending: tuple[int, str] | None = None
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(_push, websocket, agent, live)
         try:
-            while True:
-                raw = await websocket.receive_text()
-                try:
-                    frame = json.loads(raw)
-                except ValueError:
-                    continue
-                if isinstance(frame, dict) and frame.get("type") == "ping":
-                    await websocket.send_json({"type": "pong"})
+            ending = await _answer_frames(websocket)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
             tasks.cancel_scope.cancel()
+    if ending is not None:  # closed once the pushes have stopped, so none follows the close
+        await websocket.close(code=ending[0], reason=ending[1])
+
+
+async def _answer_frames(websocket: WebSocket) -> tuple[int, str] | None:
+    """Answers the console's frames until it goes away (None) or sends one that ends the
+    socket (its close code and reason)."""
+    while True:
+        raw = await websocket.receive()
+        if raw["type"] == "websocket.disconnect":
+            return None
+        close_code, error = _read_frame(raw)
+        if close_code is not None:
+            return close_code, error or ""
+        if error is not None:
+            await websocket.send_json({"type": "error", "message": error})
+        else:
+            await websocket.send_json({"type": "pong"})
+
+
+def _read_frame(raw: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """(close code, reason) for a frame that ends the socket, (None, error) for one answered
+    with an error frame, (None, None) for a ping."""
+    text = raw.get("text")
+    if text is None:
+        return UNSUPPORTED_DATA, "binary frames are not accepted"
+    if len(text) > MAX_FRAME_CHARS:
+        return MESSAGE_TOO_BIG, f"frames are limited to {MAX_FRAME_CHARS} characters"
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None, "frames must be JSON objects"
+    if not isinstance(frame, dict) or frame.get("type") != "ping":
+        return None, 'the only frame the console sends is {"type": "ping"}'
+    return None, None

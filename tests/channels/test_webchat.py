@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from bot.agents.service import create_agent
-from bot.channels.webchat import MAX_FRAME_BYTES, MAX_TEXT_CHARS, RATE_FRAMES, parse_frame
-from bot.config import load_settings
+from bot.channels.webchat import (
+    MAX_FRAME_BYTES,
+    MAX_TEXT_CHARS,
+    RATE_FRAMES,
+    TRY_AGAIN_LATER,
+    parse_frame,
+)
 from bot.conversations.models import Conversation, Message
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
@@ -32,19 +38,8 @@ def new_session() -> str:
 
 
 @pytest.fixture
-def client(sqlite_url, tmp_path) -> Iterator[TestClient]:
-    nowhere = f"http://127.0.0.1:{free_port()}"
-    settings = load_settings(
-        _env_file=None,
-        env="development",
-        var_dir=tmp_path / "var",
-        database_url=sqlite_url,
-        api_token="service-token-for-tests-0123456789",
-        rasa_url=nowhere,
-        actions_url=nowhere,
-    )
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+def client(gateway) -> TestClient:
+    return gateway()
 
 
 def connect(client: TestClient, session: str):
@@ -258,6 +253,118 @@ def test_a_flood_of_frames_is_rate_limited(client):
         answers = [ws.receive_json() for _ in range(RATE_FRAMES + 5)]
     assert answers[:RATE_FRAMES] == [{"type": "pong"}] * RATE_FRAMES
     assert {a.get("code") for a in answers[RATE_FRAMES:]} == {"rate_limited"}
+
+
+def test_a_lone_surrogate_is_refused_and_the_socket_keeps_working(client):
+    with connect(client, new_session()) as ws:
+        ws.receive_json()
+        ws.send_text('{"type": "message", "text": "broken \\ud800 text", "id": "c1"}')
+        assert ws.receive_json()["code"] == "bad_text"
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
+    with client.app.state.sessions() as db:
+        assert db.scalars(select(Message)).all() == []
+
+
+def test_over_the_per_sender_cap_a_message_is_refused_by_id_and_not_stored(gateway, stored_texts):
+    client = gateway(rate_limit_per_sender=2)
+    session = new_session()
+    with connect(client, session) as ws:
+        ws.receive_json()
+        for n in (1, 2):
+            ws.send_json({"type": "message", "text": f"parcel lost {n}", "id": f"c{n}"})
+            receive_until(ws, "ack")
+        ws.send_json({"type": "message", "text": "parcel lost 3", "id": "c3"})
+        refused = ws.receive_json()
+        assert refused["type"] == "error" and refused["code"] == "rate_limited"
+        assert refused["id"] == "c3" and "send it again in" in refused["message"]
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}  # pings are not customer messages
+    assert stored_texts(client, "webchat", session) == ["parcel lost 1", "parcel lost 2"]
+
+
+def test_over_the_per_address_cap_a_connection_is_closed_with_try_again_later(gateway):
+    client = gateway(rate_limit_per_ip=2)
+    for _ in range(2):
+        with connect(client, new_session()) as ws:
+            assert ws.receive_json()["type"] == "history"
+    with connect(client, new_session()) as ws:
+        frame = ws.receive_json()
+        assert frame["code"] == "rate_limited" and "Connect again in" in frame["message"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == TRY_AGAIN_LATER
+
+
+ANSWERS = {"pong", "typing", "message", "ack", "error"}
+FRAME_ERRORS = {"binary", "too_large", "not_json", "bad_frame", "bad_text", "too_long"}
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+frames = st.one_of(
+    st.text(max_size=300).map(lambda t: {"text": t}),
+    st.binary(max_size=300).map(lambda b: {"bytes": b}),
+    json_values.map(lambda v: {"text": json.dumps(v)}),
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["message", "button", "ping", "", "MESSAGE"]) | json_values},
+        optional={
+            "text": json_values,
+            "payload": json_values,
+            "title": json_values,
+            "id": st.text(max_size=80) | json_values,
+        },
+    ).map(lambda v: {"text": json.dumps(v)}),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(raw=frames)
+def test_any_frame_gets_an_answer_or_an_error_and_the_socket_keeps_working(client, raw):
+    with connect(client, new_session()) as ws:
+        ws.receive_json()
+        if "bytes" in raw:
+            ws.send_bytes(raw["bytes"])
+        else:
+            ws.send_text(raw["text"])
+        ws.send_json({"type": "ping"})
+        answers = receive_until(ws, "pong")
+    assert {a["type"] for a in answers} <= ANSWERS
+    for answer in answers:
+        if answer["type"] == "error":
+            assert answer["code"] in FRAME_ERRORS and answer["message"], answer
+        elif answer["type"] == "message":
+            assert answer["text"]  # a reply, never an empty frame
+
+
+def test_invalid_utf8_and_oversized_frames_close_a_real_socket_cleanly(offline_settings, serve_app):
+    """Over a real WebSocket (uvicorn): broken UTF-8 closes with 1007, a frame over the
+    server's size limit with 1009; the gateway serves the next browser as usual."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect as ws_connect
+
+    port = free_port()
+    url = serve_app(create_app(offline_settings(port=port)), port).replace("http", "ws")
+    socket_url = f"{url}/webchat/ws?session={new_session()}"
+    for frame, code in ((b'{"type": "ping", "x": "\xff\xfe"}', 1007), (b"x" * (17 << 20), 1009)):
+        with ws_connect(socket_url, open_timeout=10, max_size=None) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "history"
+            try:
+                ws.send(frame, text=True)
+                ws.recv(timeout=10)
+            except ConnectionClosed:
+                pass
+            assert ws.close_code == code
+    with ws_connect(socket_url, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "history"
+        ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "pong"}
 
 
 @pytest.mark.stack

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from web.conftest import NOW
 
 from bot.agents.passwords import set_password
@@ -357,6 +358,28 @@ def test_the_console_socket_refuses_strangers(client, passwords):
     client.post("/api/console/login", json={"username": "alice", "password": PASSWORD})
     with client.websocket_connect("/console/ws", headers={"origin": "https://evil.example"}) as s:
         assert s.receive_json() == {"type": "signed_out"}
+
+
+def test_malformed_console_frames_get_an_error_frame_or_a_clean_close(client, passwords):
+    client.post("/api/console/login", json={"username": "alice", "password": PASSWORD})
+    with client.websocket_connect("/console/ws") as socket:
+        assert socket.receive_json()["type"] == "hello"
+        for bad in ("not json {", "[1, 2]", '"ping"', '{"type": "shutdown"}', "{}"):
+            socket.send_text(bad)
+            frame = socket.receive_json()
+            while frame["type"] == "queue":  # a push may come in between
+                frame = socket.receive_json()
+            assert frame["type"] == "error" and frame["message"], bad
+        socket.send_json({"type": "ping"})
+        assert socket.receive_json() == {"type": "pong"}
+    for bad_frame, code in ({"bytes": b"\x00\xffbinary"}, 1003), ({"text": "x" * 5000}, 1009):
+        with client.websocket_connect("/console/ws") as socket:
+            assert socket.receive_json()["type"] == "hello"
+            socket.send({"type": "websocket.receive", **bad_frame})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    socket.receive_json()
+        assert closed.value.code == code
 
 
 def test_the_console_page_and_its_files_are_same_origin_only(client):
