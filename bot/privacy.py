@@ -1,9 +1,12 @@
-"""Masking of personal data (phone numbers, e-mail addresses) for logs and exports."""
+"""Masking of personal data (phone numbers, e-mail addresses) for logs and exports, and of
+secrets (tokens, passwords, webhook URLs) for logs."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+from collections.abc import Iterable
 
 from bot.nlu.entities import CN_MOBILE_RE, INTL_PHONE_RE
 
@@ -31,19 +34,77 @@ def mask_pii(text: str) -> str:
     return _PHONE_RE.sub(_mask_phone, _EMAIL_RE.sub(_mask_email, text))
 
 
+# Secrets by shape, wherever they came from (.env, var/ files, a library's own messages):
+# httpx logs every request URL, and Telegram's carry the bot token in the path, Rasa's the
+# token in the query.
+_SECRET_PATTERNS = (
+    # A Telegram bot token: <bot id>:<35 characters>.
+    (re.compile(r"(?<![0-9])\d{5,15}:[A-Za-z0-9_-]{30,}"), "<telegram-token>"),
+    # Our agents' API tokens and console session tokens.
+    (re.compile(r"\b(cb[as]_)[A-Za-z0-9_-]{16,}"), r"\1***"),
+    # Credentials in a query string or a key=value / "key": "value" pair.
+    (
+        re.compile(
+            r"""((?:[?&]|\b)(?:access_token|auth_token|secret_token|api_key|token|secret|"""
+            r"""password|sign|signature|key)['"]?\s*[=:]\s*['"]?)[^&#\s'",}]+""",
+            re.IGNORECASE,
+        ),
+        r"\1***",
+    ),
+    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=*-]+", re.IGNORECASE), r"\1 ***"),
+)
+# Secret values known to this process (see register_secrets); shorter ones would mask
+# ordinary words.
+MIN_SECRET_CHARS = 8
+_known_secrets: set[str] = set()
+# The settings holding secrets, as environment variables (bot.config.SECRET_FIELDS).
+SECRET_ENVIRONMENT = (
+    "COMPLAINTBOT_RASA_TOKEN",
+    "COMPLAINTBOT_API_TOKEN",
+    "COMPLAINTBOT_TELEGRAM_TOKEN",
+    "COMPLAINTBOT_TELEGRAM_WEBHOOK_SECRET",
+    "COMPLAINTBOT_ALERT_WEBHOOK",
+)
+
+
+def register_secrets(values: Iterable[str | None]) -> None:
+    """Adds values the logs must never show, whatever their shape (a webhook URL whose
+    path is the key, a service token of any form)."""
+    for value in values:
+        if value and len(value.strip()) >= MIN_SECRET_CHARS:
+            _known_secrets.add(value.strip())
+
+
+def mask_secrets(text: str) -> str:
+    """Replaces known secret values and anything shaped like a token or credential."""
+    if not text:
+        return text
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def mask_log_text(text: str) -> str:
+    """What a log line may show: no secrets, personal data masked."""
+    return mask_pii(mask_secrets(text))
+
+
 class PiiMaskingFilter(logging.Filter):
-    """Masks personal data in every record passing through a handler."""
+    """Masks secrets and personal data in every record passing through a handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string must not lose the record
             message = str(record.msg)
-        masked = mask_pii(message)
+        masked = mask_log_text(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_pii(record.exc_text)
+            record.exc_text = mask_log_text(record.exc_text)
         record.msg, record.args = masked, None
         return True
 
@@ -66,6 +127,7 @@ def install_log_masking() -> int:
             handlers.extend(candidate.handlers)
     if logging.lastResort is not None:
         handlers.append(logging.lastResort)
+    register_secrets(os.environ.get(name) for name in SECRET_ENVIRONMENT)
     added = 0
     for handler in handlers:
         if not _has_masking(handler):
@@ -74,8 +136,11 @@ def install_log_masking() -> int:
     return added
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Sends all logs to stderr through the masking filter."""
+def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
+    """Sends all logs to stderr through the masking filter, which also hides `secrets` and
+    the secrets given in the environment (COMPLAINTBOT_*_TOKEN, ...)."""
+    register_secrets(os.environ.get(name) for name in SECRET_ENVIRONMENT)
+    register_secrets(secrets)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PiiMaskingFilter())
