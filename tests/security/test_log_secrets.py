@@ -69,16 +69,6 @@ def restore_logging() -> Iterator[None]:
         logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
-def _wait(what: str, predicate: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_no_secret_appears_in_any_log_line(tmp_path, monkeypatch, serve_app, capfd,
                                            restore_logging):  # fmt: skip
     recorder = Recorder()
@@ -108,7 +98,7 @@ def test_no_secret_appears_in_any_log_line(tmp_path, monkeypatch, serve_app, cap
     try:
         app = app_from_environment()
         base = serve_app(app, port)
-        _wait("Telegram to connect", lambda: app.state.telegram.ready)
+        fake_api.wait_for(lambda: app.state.telegram.ready, timeout=30, what="Telegram to connect")
         issued = _exercise(app, base, fake_api, recorder)
     finally:
         fake_api.stop()
@@ -177,9 +167,11 @@ def _exercise(app: Any, base: str, fake_api: FakeBotApi, recorder: Recorder) -> 
         assert client.post("/webhooks/rest/webhook",
                            json={"sender": "rest-1", "message": "my kettle broke"}).status_code == 200  # fmt: skip
     fake_api.push(text_update(4242, "my parcel never came"))
-    _wait("the bot's answer on Telegram", lambda: fake_api.messages(4242))
-    _wait(
-        "the alert at the webhook", lambda: any(ALERT_PATH in url for _m, url in recorder.requests)
+    fake_api.wait_for(lambda: fake_api.messages(4242), timeout=30, what="the answer on Telegram")
+    fake_api.wait_for(
+        lambda: any(ALERT_PATH in url for _m, url in recorder.requests),
+        timeout=30,
+        what="the alert at the webhook",
     )
     assert any(f"token={RASA_TOKEN}" in url for _m, url in recorder.requests)  # it was sent
     return {"agent token": agent_token, "session cookie": cookie}
