@@ -21,6 +21,16 @@ ASSET_TYPES = {
     "widget.css": "text/css; charset=utf-8",
 }
 
+# The demo page: our script and stylesheet only (its own <style> block aside), talking only
+# to this gateway, so customer text that became markup would have nothing to run.
+DEMO_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -66,5 +76,5 @@ async def demo_page(request: Request) -> Response:
     return Response(
         page,
         media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": "no-cache", **DEMO_SECURITY_HEADERS},
     )
