@@ -16,7 +16,10 @@ X-Telegram-Bot-Api-Secret-Token header checked). Both modes run the same handler
 
 Every update id is claimed in the database before it is processed, so a duplicate (a
 webhook retry, a polling restart) is never processed twice; a failed update is released so
-Telegram's retry goes through.
+Telegram's retry goes through. An update whose gateway died mid-way (claimed, maybe stored,
+never answered) is taken over when Telegram delivers it again after the claim's lease: it
+is answered then, its message not stored twice. Until the lease ends a redelivery is
+turned away with 503 (webhook) or waited for (polling), never acknowledged unprocessed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +51,13 @@ from bot.channels.telegram_agents import AgentGroup
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.conversations.store import (
+    UpdateState,
     add_message,
-    claim_update,
+    complete_update,
     conversation_language,
     get_or_create_conversation,
     release_update,
+    take_update,
 )
 from bot.db import transaction
 from bot.nlu.language import detect_language
@@ -62,6 +68,21 @@ from bot.routing.router import Router
 from bot.tickets.evidence import add_evidence, store_file
 
 logger = logging.getLogger(__name__)
+
+
+class UpdateInProgress(RuntimeError):
+    """An earlier delivery of the update may still be processed: try again later."""
+
+    def __init__(self, update_id: int, retry_after: float) -> None:
+        super().__init__(f"Telegram update {update_id} is being processed")
+        self.retry_after = retry_after
+
+
+def update_lease(rasa_timeout: float) -> timedelta:
+    """How long an unfinished update is left to the process working on it: well over one
+    turn (the Rasa call bounded by its timeout, storing, sending)."""
+    return timedelta(seconds=2 * rasa_timeout + 5)
+
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096  # Telegram's limit per message, in UTF-16 code units
@@ -175,6 +196,7 @@ class TelegramChannel:
         self.clock = clock
         self.webhook = settings.telegram_webhook_url is not None
         self.evidence_dir: Path = settings.var_dir / "evidence"
+        self.update_lease = update_lease(settings.rasa_timeout)
         api = settings.telegram_api_url
         builder = (
             ApplicationBuilder()
@@ -258,8 +280,14 @@ class TelegramChannel:
     # --- inbound ----------------------------------------------------------------------
 
     async def _on_polled_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            await self.handle_update(update)
+        if not isinstance(update, Update):
+            return
+        while True:  # polling cannot hand an update back: wait out an earlier attempt
+            try:
+                await self.handle_update(update)
+                return
+            except UpdateInProgress as busy:
+                await asyncio.sleep(busy.retry_after)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("Telegram update failed: %r", context.error)
@@ -268,33 +296,50 @@ class TelegramChannel:
         update = Update.de_json(data, self.application.bot)
         await self.handle_update(update)
 
-    def _claim(self, update_id: int) -> bool:
+    def _take(self, update_id: int) -> UpdateState:
         with transaction(self.sessions) as session:
-            return claim_update(
-                session, channel=CHANNEL, external_id=str(update_id), now=self.clock()
+            return take_update(
+                session,
+                channel=CHANNEL,
+                external_id=str(update_id),
+                now=self.clock(),
+                lease=self.update_lease,
             )
+
+    def _complete(self, update_id: int) -> None:
+        with transaction(self.sessions) as session:
+            complete_update(session, channel=CHANNEL, external_id=str(update_id), now=self.clock())
 
     def _release(self, update_id: int) -> None:
         with transaction(self.sessions) as session:
             release_update(session, channel=CHANNEL, external_id=str(update_id))
 
     async def handle_update(self, update: Update) -> None:
-        """Processes one update at most once; raises (after releasing it) when it failed."""
-        if not await anyio.to_thread.run_sync(self._claim, update.update_id):
+        """Processes one update at most once; raises (after releasing it) when it failed, and
+        UpdateInProgress while an earlier delivery of it may still be at work."""
+        state = await anyio.to_thread.run_sync(self._take, update.update_id)
+        if state == "done":
             logger.info("Telegram update %s already processed: skipped", update.update_id)
             return
+        if state == "busy":
+            raise UpdateInProgress(update.update_id, self.update_lease.total_seconds())
+        if state == "resumed":
+            logger.warning(
+                "Telegram update %s was left unfinished: processing it", update.update_id
+            )
         try:
             await self._dispatch(update)
         except BaseException:
             await anyio.to_thread.run_sync(self._release, update.update_id)
             raise
+        await anyio.to_thread.run_sync(self._complete, update.update_id)
 
     async def _dispatch(self, update: Update) -> None:
         if self.agents is not None and self.agents.is_group(update.effective_chat):
             await self.agents.handle(update)
             return
         if update.callback_query is not None:
-            await self._on_button(update.callback_query)
+            await self._on_button(update.callback_query, update.update_id)
             return
         message = update.message or update.edited_message
         if message is None or message.chat is None:
@@ -303,23 +348,24 @@ class TelegramChannel:
         if message.photo or message.document:
             await self._on_file(message, chat_id)
             if message.caption:
-                await self._route(chat_id, message.caption)
+                await self._route(chat_id, message.caption, update.update_id)
             return
         if message.contact is not None and message.contact.phone_number:
-            await self._route(chat_id, message.contact.phone_number)
+            await self._route(chat_id, message.contact.phone_number, update.update_id)
             return
         if message.text is not None:
-            await self._route(chat_id, command_payload(message.text) or message.text)
+            text = command_payload(message.text) or message.text
+            await self._route(chat_id, text, update.update_id)
             return
         lang = await self._language(chat_id, message)
         await self.outbound.send(CHANNEL, chat_id, [Reply(TEXT_ONLY[lang], author="system")])
 
-    async def _route(self, chat_id: str, text: str) -> None:
-        replies = await self.router.handle(CHANNEL, chat_id, text)
+    async def _route(self, chat_id: str, text: str, update_id: int) -> None:
+        replies = await self.router.handle(CHANNEL, chat_id, text, update_id=str(update_id))
         if replies:
             await self.send(chat_id, replies)
 
-    async def _on_button(self, query: CallbackQuery) -> None:
+    async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
         try:
             await query.answer()
         except TelegramError as exc:  # an old query cannot be answered: go on
@@ -333,7 +379,7 @@ class TelegramChannel:
                 await query.edit_message_reply_markup(reply_markup=None)
             except TelegramError as exc:
                 logger.info("keyboard not removed: %s", exc)
-        await self._route(chat_id, str(query.data))
+        await self._route(chat_id, str(query.data), update_id)
 
     async def _language(self, chat_id: str, message: Message) -> str:
         def stored() -> str | None:
@@ -490,6 +536,12 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         return JSONResponse(status_code=400, content={"detail": "body must be a JSON update"})
     try:
         await channel.handle_webhook(data)
+    except UpdateInProgress as busy:  # not acknowledged: Telegram delivers it again
+        return JSONResponse(
+            status_code=503,
+            headers={"Retry-After": str(round(busy.retry_after))},
+            content={"detail": "update being processed; retry later"},
+        )
     except Exception:
         logger.exception("Telegram update %s failed; Telegram will retry", data.get("update_id"))
         return JSONResponse(status_code=500, content={"detail": "update not processed"})

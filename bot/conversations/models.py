@@ -56,10 +56,16 @@ class Message(Base):
 
 class InboundUpdate(Base):
     """An update id a channel has delivered (Telegram's update_id): processed at most once,
-    even when Telegram retries a webhook call or polling restarts."""
+    even when Telegram retries a webhook call or polling restarts.
+
+    `received_at` is when processing (last) started; `completed_at` stays null until it
+    finished, so an update whose process died is taken over when delivered again, and
+    `message_id` (the customer's message, once stored) keeps it from being stored twice."""
 
     __tablename__ = "inbound_updates"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

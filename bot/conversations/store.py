@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,9 +82,31 @@ def transcript(
     return list(reversed(list(rows)))
 
 
-def claim_update(session: Session, *, channel: str, external_id: str, now: datetime) -> bool:
-    """Records that a channel update is being processed; False if it already was (a retry or
-    a duplicate), so the caller skips it. Race-safe on SQLite and PostgreSQL."""
+UpdateState = Literal["new", "resumed", "done", "busy"]
+# An unfinished update older than this is taken over when delivered again (see take_update).
+DEFAULT_UPDATE_LEASE = timedelta(seconds=60)
+_RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _key(channel: str, external_id: str) -> ColumnElement[bool]:
+    return and_(InboundUpdate.channel == channel, InboundUpdate.external_id == external_id)
+
+
+def take_update(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    lease: timedelta = DEFAULT_UPDATE_LEASE,
+) -> UpdateState:
+    """Starts processing a channel update, at most once. Race-safe on SQLite and PostgreSQL.
+
+    "new": first delivery. "resumed": an earlier attempt started more than `lease` ago and
+    never completed (its process died, or it failed and was released): process it again;
+    the message it stored, if any, is not stored twice (see inbound_message_id). "done": it
+    was processed; skip it. "busy": another attempt may still be at work; try later.
+    """
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # RETURNING, not rowcount: the ORM's insert reports rowcount -1 on PostgreSQL.
     inserted = session.execute(
@@ -93,15 +115,70 @@ def claim_update(session: Session, *, channel: str, external_id: str, now: datet
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
         .returning(InboundUpdate.external_id)
     ).first()
-    return inserted is not None
+    if inserted is not None:
+        return "new"
+    # Conditional: of two redeliveries taking over at once, one changes the row.
+    taken_over = session.execute(
+        update(InboundUpdate)
+        .where(
+            _key(channel, external_id),
+            InboundUpdate.completed_at.is_(None),
+            InboundUpdate.received_at < now - lease,
+        )
+        .values(received_at=now)
+        .returning(InboundUpdate.external_id)
+    ).first()
+    if taken_over is not None:
+        return "resumed"
+    completed = session.execute(
+        select(InboundUpdate.completed_at).where(_key(channel, external_id))
+    ).scalar_one_or_none()
+    return "done" if completed is not None else "busy"
+
+
+def claim_update(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    lease: timedelta = DEFAULT_UPDATE_LEASE,
+) -> bool:
+    """take_update as a yes/no: True when the caller should process the update."""
+    state = take_update(session, channel=channel, external_id=external_id, now=now, lease=lease)
+    return state in ("new", "resumed")
+
+
+def complete_update(session: Session, *, channel: str, external_id: str, now: datetime) -> None:
+    """The update was processed: a later delivery of it is skipped."""
+    session.execute(
+        update(InboundUpdate).where(_key(channel, external_id)).values(completed_at=now)
+    )
 
 
 def release_update(session: Session, *, channel: str, external_id: str) -> None:
-    """Forgets a claimed update whose processing failed, so a retry is processed."""
+    """A claimed update whose processing failed: the next delivery processes it again at
+    once (its stored message, if any, stays linked and is not stored twice)."""
     session.execute(
-        delete(InboundUpdate).where(
-            InboundUpdate.channel == channel, InboundUpdate.external_id == external_id
-        )
+        update(InboundUpdate)
+        .where(_key(channel, external_id), InboundUpdate.completed_at.is_(None))
+        .values(received_at=_RELEASED)
+    )
+
+
+def inbound_message_id(session: Session, *, channel: str, external_id: str) -> int | None:
+    """The message an update's earlier attempt stored, if it got that far."""
+    return session.execute(
+        select(InboundUpdate.message_id).where(_key(channel, external_id))
+    ).scalar_one_or_none()
+
+
+def link_inbound_message(
+    session: Session, *, channel: str, external_id: str, message_id: int
+) -> None:
+    """Records the message an update brought (in the transaction that stores it)."""
+    session.execute(
+        update(InboundUpdate).where(_key(channel, external_id)).values(message_id=message_id)
     )
 
 

@@ -14,8 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, utcnow
 from bot.conversations.keys import conversation_key
-from bot.conversations.models import Conversation
-from bot.conversations.store import add_message, get_or_create_conversation
+from bot.conversations.models import Conversation, Message
+from bot.conversations.store import (
+    add_message,
+    get_or_create_conversation,
+    inbound_message_id,
+    link_inbound_message,
+)
 from bot.db import transaction
 from bot.handoff.escalation import Handoff
 from bot.nlu.language import detect_language
@@ -130,17 +135,32 @@ class Router:
         self.on_customer_message = on_customer_message
         self.clock = clock
 
-    def _store_inbound(self, channel: str, sender_id: str, text: str) -> tuple[int, str, str]:
-        """Commits the customer's message; returns (conversation id, owner, language)."""
+    def _store_inbound(
+        self, channel: str, sender_id: str, text: str, update_id: str | None = None
+    ) -> tuple[int, str, str]:
+        """Commits the customer's message; returns (conversation id, owner, language).
+
+        With the channel's `update_id` (claimed with take_update), the message is linked to
+        the update in the same transaction; when an earlier attempt at that update already
+        stored it (the process died before answering), it is not stored again."""
         now = self.clock()
         with transaction(self.sessions) as session:
             conv = get_or_create_conversation(
                 session, channel=channel, sender_id=sender_id, now=now
             )
+            if update_id is not None:
+                earlier = inbound_message_id(session, channel=channel, external_id=update_id)
+                if earlier is not None and session.get(Message, earlier) is not None:
+                    logger.info("update %s:%s was stored before: answering it", channel, update_id)
+                    return conv.id, conv.owner, conv.language or "en"
             conv.language = detect_language(text, conv.language) or conv.language
-            add_message(
+            message = add_message(
                 session, conversation=conv, direction="in", author="customer", text=text, now=now
             )
+            if update_id is not None:
+                link_inbound_message(
+                    session, channel=channel, external_id=update_id, message_id=message.id
+                )
             return conv.id, conv.owner, conv.language or "en"
 
     def _store_replies(self, conversation_id: int, replies: list[Reply]) -> None:
@@ -202,14 +222,19 @@ class Router:
                 logger.exception("could not queue %s", held.ticket_id)
         return Reply(APOLOGY_TICKET[lang].format(ticket=held.ticket_id), author="system")
 
-    async def handle(self, channel: str, sender_id: str, raw_text: str) -> list[Reply]:
-        """Stores the message, gets the answer, stores the answer, returns it."""
+    async def handle(
+        self, channel: str, sender_id: str, raw_text: str, *, update_id: str | None = None
+    ) -> list[Reply]:
+        """Stores the message, gets the answer, stores the answer, returns it.
+
+        `update_id`: the channel's id of the delivery (Telegram's update_id), already taken
+        with take_update; a redelivery then never stores the message twice."""
         text = clean_text(raw_text)
         if not text:
             lang = detect_language(raw_text) or "en"
             return [Reply(EMPTY[lang], author="system")]
         conversation_id, owner, lang = await anyio.to_thread.run_sync(
-            self._store_inbound, channel, sender_id, text
+            self._store_inbound, channel, sender_id, text, update_id
         )
         if owner != "bot" and self.on_customer_message is not None:
             try:

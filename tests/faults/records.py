@@ -3,6 +3,7 @@ its database (the proof that nothing was lost or duplicated)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from bot.stack import free_port
 from bot.tickets.models import Ticket
 
 API_TOKEN = "service-token-for-fault-tests-0123456789"
+# Our ticket numbers, as the polite hold names them.
+TICKET_ID = re.compile(r"CP-\d{8}-\d{4}")
 
 
 def gateway_settings(var_dir: Path, database_url: str, **overrides: object) -> Settings:

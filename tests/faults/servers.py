@@ -190,6 +190,7 @@ class BlackHole:
 
     def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)  # accept() wakes up to notice close()
         self.port = int(self._listener.getsockname()[1])
         self.accepted = 0
         self._connections: list[socket.socket] = []
@@ -205,6 +206,8 @@ class BlackHole:
         while not self._closed.is_set():
             try:
                 connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             self._connections.append(connection)  # kept open, never written to
@@ -227,7 +230,8 @@ def gateway_service(settings: Settings, log_path: Path) -> Service:
             *("--host", "127.0.0.1", "--port", str(settings.port), "--no-access-log"),
         ],
         env={**os.environ, **child_environment(settings)},
-        health_url=f"http://127.0.0.1:{settings.port}/healthz",
+        # Up once it serves; /healthz would wait on a Rasa that never answers.
+        health_url=f"http://127.0.0.1:{settings.port}/openapi.json",
         log_path=log_path,
         timeout=60,
     )

@@ -12,15 +12,11 @@ Guarantees:
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
 from bot.handoff.queue import DatabaseQueue
 from bot.web.app import create_app
-from faults.records import gateway_settings, stored_inbound, ticket_count
-
-TICKET_ID = re.compile(r"CP-\d{8}-\d{4}")
+from faults.records import TICKET_ID, gateway_settings, stored_inbound, ticket_count
 
 BEFORE = "My parcel JD0098812 never arrived, I want a refund."
 REFUSED = "Hello? The parcel JD0098812 is still missing."

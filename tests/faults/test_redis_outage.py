@@ -12,7 +12,6 @@ Guarantees:
 from __future__ import annotations
 
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -22,10 +21,9 @@ from sqlalchemy import func, select
 from bot.handoff.models import QueueClaim
 from bot.handoff.queue import DEFAULT_REDIS_PREFIX, DatabaseQueue, RedisKeys
 from bot.web.app import create_app
-from faults.records import gateway_settings, stored_inbound, ticket_count
+from faults.records import TICKET_ID, gateway_settings, stored_inbound, ticket_count
 from faults.servers import wait_until
 
-TICKET_ID = re.compile(r"CP-\d{8}-\d{4}")
 KEYS = RedisKeys(DEFAULT_REDIS_PREFIX)
 
 FIRST = "My parcel JD0098812 never arrived, I want a refund."
