@@ -8,9 +8,7 @@ key). Everything written to stdout and stderr is searched for every secret value
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -52,21 +50,6 @@ class Recorder:
         async def anything(request: Request, path: str) -> Response:
             self.requests.append((request.method, str(request.url)))
             return Response(status_code=503)
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """configure_logging takes over the root logger: give it back to pytest afterwards."""
-    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "telegram")
-    saved = {
-        name: (logging.getLogger(name).handlers[:], logging.getLogger(name).level,
-               logging.getLogger(name).propagate)
-        for name in names
-    }  # fmt: skip
-    yield
-    for name, (handlers, level, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 def test_no_secret_appears_in_any_log_line(tmp_path, monkeypatch, serve_app, capfd,
