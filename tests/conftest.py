@@ -120,19 +120,21 @@ def time_limit():
     return limit
 
 
-@pytest.fixture
-def offline_settings(tmp_path) -> Callable[..., Settings]:
-    """`offline_settings(**overrides)`: development settings on a SQLite file in tmp_path
-    with no Rasa behind them (nothing listens on their Rasa port, so the router apologises
-    and keeps each message for a human: the real path when Rasa is down)."""
+@pytest.fixture(scope="session")
+def offline_settings(tmp_path_factory) -> Callable[..., Settings]:
+    """`offline_settings(**overrides)`: development settings on a new SQLite file in a
+    temporary directory, with no Rasa behind them (nothing listens on their Rasa port, so
+    the router apologises and keeps each message for a human: the real path when Rasa is
+    down)."""
 
     def make(**overrides: object) -> Settings:
+        directory = tmp_path_factory.mktemp("offline-gateway")
         nowhere = f"http://127.0.0.1:{free_port()}"
         values: dict[str, object] = {
             "_env_file": None,
             "env": "development",
-            "var_dir": tmp_path / "var",
-            "database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
+            "var_dir": directory / "var",
+            "database_url": f"sqlite:///{directory / 'gateway.db'}",
             "redis_url": None,
             "api_token": "service-token-for-tests-0123456789",
             "rasa_url": nowhere,

@@ -79,7 +79,7 @@ class RateLimiter:
             hits = self._recent(key, now)
             if len(hits) >= limit:
                 # The oldest hit that must expire before one more fits in the window.
-                wait = max(1, math.ceil(hits[len(hits) - limit] + self.window - now))
+                wait = max(1, math.ceil(round(hits[len(hits) - limit] + self.window - now, 6)))
                 if refusal is None or wait > refusal.retry_after:
                     refusal = Refusal(reason, wait)
         if refusal is not None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from bot.channels.limits import NOTHING_LOST, enforce, request_ip, sender_checks
+from bot.channels.problems import problem
 from bot.routing.outbound import Outbound
 from bot.routing.router import Router
 
@@ -16,23 +17,13 @@ router = APIRouter(tags=["channels"])
 CHANNEL = "rest"
 
 
-class Problem(BaseModel):
-    detail: str = Field(description="what was wrong and what to do, in plain words")
-
-
-class InvalidRequest(Problem):
-    errors: list[dict[str, str]] = Field(description='[{"field", "problem"}, ...]')
-
-
-# Customers' own mistakes and the rate caps, documented for clients and the fuzz tests.
-CUSTOMER_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": InvalidRequest, "description": "the body or a parameter is not valid"},
-    429: {
-        "model": Problem,
-        "description": "over the per-sender or per-address cap (COMPLAINTBOT_RATE_LIMIT_*): "
-        "nothing was stored; send again after Retry-After seconds",
-        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
-    },
+# Beyond FastAPI's own 422 (bot.web.app documents its body): the rate caps.
+OVER_THE_CAP: dict[int | str, dict[str, Any]] = {
+    429: problem(
+        "over the per-sender or per-address cap (COMPLAINTBOT_RATE_LIMIT_*): nothing was "
+        "stored; send again after Retry-After seconds",
+        headers={"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    ),
 }
 
 
@@ -58,7 +49,7 @@ class RestReply(BaseModel):
     response_model=list[RestReply],
     response_model_exclude_none=True,
     summary="Send a customer message; returns the replies",
-    responses=CUSTOMER_ERRORS,
+    responses=OVER_THE_CAP,
 )
 async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, Any]]:
     """The message is stored before this returns. Messages sent to this customer since their
@@ -79,7 +70,7 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, An
     response_model=list[RestReply],
     response_model_exclude_none=True,
     summary="Messages sent to a REST customer since their last request (agent, follow-up)",
-    responses=CUSTOMER_ERRORS,
+    responses=OVER_THE_CAP,
 )
 async def rest_pending(
     request: Request, sender: str = Query(min_length=1, max_length=200)

@@ -47,6 +47,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.problems import problem
 from bot.channels.telegram_agents import AgentGroup
 from bot.clock import Clock, utcnow
 from bot.config import Settings
@@ -517,6 +518,13 @@ router = APIRouter(tags=["channels"])
     "/webhooks/telegram",
     summary="Telegram webhook (only when COMPLAINTBOT_TELEGRAM_WEBHOOK_URL is set)",
     include_in_schema=True,
+    responses={
+        400: problem("the body is not a JSON update"),
+        403: problem("the secret token header is wrong"),
+        404: problem("the gateway runs without a Telegram webhook"),
+        500: problem("the update could not be processed; Telegram sends it again"),
+        503: problem("the update is being processed elsewhere; Telegram sends it again"),
+    },
 )
 async def telegram_webhook(request: Request) -> JSONResponse:
     """Checks Telegram's secret-token header, then processes the update before answering,

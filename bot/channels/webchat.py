@@ -51,6 +51,7 @@ from bot.channels.limits import (
     request_ip,
     sender_checks,
 )
+from bot.channels.problems import problem
 from bot.clock import utcnow
 from bot.conversations.models import Message
 from bot.conversations.store import transcript
@@ -387,6 +388,7 @@ async def webchat_socket(websocket: WebSocket, session: str = "") -> None:
 @router.get(
     "/webchat/history",
     summary="The stored web chat conversation of one browser session, oldest first",
+    responses={400: problem("'session' is not a widget session id")},
 )
 async def webchat_history(
     request: Request,

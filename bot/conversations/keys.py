@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 
-_PATH_SAFE = re.compile(r"^[A-Za-z0-9_.@+\-]{1,160}$")
+_PATH_SAFE = re.compile(r"[A-Za-z0-9_.@+\-]{1,160}")
 
 
 def conversation_key(channel: str, sender_id: str) -> str:
-    if _PATH_SAFE.match(sender_id):
+    if _PATH_SAFE.fullmatch(sender_id):  # the whole id: "cust-1\n" is not path-safe
         return f"{channel}:{sender_id}"
-    digest = hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:40]
+    # surrogatepass: any Python string has a digest, even one no UTF-8 text can carry.
+    digest = hashlib.sha256(sender_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
     return f"{channel}:~{digest}"

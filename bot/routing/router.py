@@ -58,6 +58,11 @@ TRUNCATED = {
 }
 
 
+def _visible(char: str) -> bool:
+    # Not a control, format (zero-width), unassigned or private-use character, nor a space.
+    return unicodedata.category(char)[0] not in ("C", "Z")
+
+
 def clean_text(raw: str) -> str:
     """Printable text: control characters out, Unicode normalised, ends trimmed; "" when
     nothing visible is left (zero-width and other invisible characters alone are empty)."""
@@ -65,11 +70,6 @@ def clean_text(raw: str) -> str:
     valid = raw.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", valid)).strip()
     return text if any(_visible(char) for char in text) else ""
-
-
-def _visible(char: str) -> bool:
-    # Not a control, format (zero-width), unassigned or private-use character, nor a space.
-    return unicodedata.category(char)[0] not in ("C", "Z")
 
 
 def safe_for_rasa(text: str, allowed_intents: frozenset[str]) -> str:

@@ -82,6 +82,12 @@ def filters_from(
     return Filters.days(first, last, category=category, channel=channel, language=language)
 
 
+# Operations with `format=csv` answer text/csv instead of JSON: documented as such.
+CSV_TOO: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+}
+
+
 def _csv(text: str, name: str) -> Response:
     return Response(
         content=text,
@@ -103,6 +109,7 @@ router = APIRouter(prefix="/api/analytics", tags=["analytics"], responses=ERRORS
 
 @router.get(
     "/summary",
+    responses=CSV_TOO,
     summary="Summary figures",
     description="Counts by category, severity, channel, language, product (top 20), motive "
     "and day; SLA compliance; median and p90 minutes to first response and to resolution; "
@@ -122,6 +129,7 @@ async def summary_endpoint(
 
 @router.get(
     "/timeseries",
+    responses=CSV_TOO,
     summary="Complaints per day",
     description="Every day of the range (zeros included), in total or one series per value "
     "of `by`.\n" + ROLES_DOC,
@@ -170,6 +178,7 @@ async def warnings_endpoint(
 
 @router.get(
     "/tickets",
+    responses=CSV_TOO,
     summary="The tickets behind a figure",
     description="Newest first, without personal data (no description or contact). "
     "`product=(none)` for tickets without one; `validity=unassessed` for those not judged "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 import httpx
@@ -12,6 +13,7 @@ import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 
 from bot.channels import rest, telegram, webchat
 from bot.channels.limits import RateLimiter
@@ -47,6 +49,48 @@ from bot.web.outage import STORAGE_DOWN, storage_unavailable
 from bot.web.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
+
+
+# A 422 body as documented in the OpenAPI: the RequestValidationError handler below sends
+# "invalid request" with `errors`; routes that check values themselves send only `detail`.
+INVALID_REQUEST: dict[str, Any] = {
+    "title": "InvalidRequest",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "what is wrong, in plain words"},
+        "errors": {
+            "description": "one entry per malformed field or parameter",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "problem"],
+                "properties": {
+                    "field": {"type": "string", "description": "dotted path; body = whole"},
+                    "problem": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+PROBLEM: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string", "description": "what is wrong, in plain words"}},
+}
+BODY_PROBLEMS = {
+    "400": "the body could not be read (not UTF-8 JSON)",
+    "413": "the body is larger than the gateway accepts (1 MiB)",
+}
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response whose body is `{"detail": "..."}`."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def domain_intents() -> frozenset[str]:
@@ -184,6 +228,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             status_code=422, content={"detail": "invalid request", "errors": problems}
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(sa_exc.DataError)
+    async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+        # Values the database refuses: an id past its integer range, a NUL in PostgreSQL text.
+        logger.warning("%s %s: unstorable value (%s)", request.method, request.url.path, exc)
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": "a value in the request cannot be used: a number out of range or "
+                "a NUL character in text"
+            },
+        )
+
+    def documented_openapi() -> dict[str, Any]:
+        """FastAPI's schema, with the 422 body the handler above sends, and the answers to an
+        unreadable (400) or too large (413) body on every operation that takes one."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["HTTPValidationError"] = INVALID_REQUEST
+            schemas.setdefault("Problem", PROBLEM)
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if "requestBody" in operation:
+                        for status, what in BODY_PROBLEMS.items():
+                            operation["responses"].setdefault(status, problem_response(what))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = documented_openapi  # type: ignore[method-assign]
 
     # The database unreachable: an explicit 503 to retry, never a 500 (bot.web.outage).
     for storage_error in STORAGE_DOWN:
