@@ -17,6 +17,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -90,8 +91,9 @@ def test_rest_message_stored_before_answer_and_kept_through_a_kill(
         request.result(timeout=30)  # the customer never got an acknowledgement
     assert stored_inbound(sessions, "rest", "crash-rest") == [TAKEN]
 
-    # A new gateway on the same database; the bot is still stuck, so it gives up after 2 s.
-    slow = gateway_settings(tmp_path / "var", db_url, rasa_url=black_hole.url, rasa_timeout=2)
+    # A new gateway on the same database; the bot is still stuck, so it gives up after 4 s
+    # (the window in which the stored, unanswered message is seen).
+    slow = gateway_settings(tmp_path / "var", db_url, rasa_url=black_hole.url, rasa_timeout=4)
     second = start_gateway(slow, tmp_path / "gateway-2.log")
     try:
         webhook = f"http://127.0.0.1:{slow.port}/webhooks/rest/webhook"
@@ -172,6 +174,7 @@ def test_telegram_update_redelivered_after_a_kill_is_processed_once(
         response = _post(webhook, update, headers)
         if response.status_code == 503:
             assert int(response.headers["Retry-After"]) > 0
+            time.sleep(0.5)
             return None
         return response
 
