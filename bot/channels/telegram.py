@@ -12,7 +12,10 @@ X-Telegram-Bot-Api-Secret-Token header checked). Both modes run the same handler
 - photos and documents: kept as evidence on the customer's open ticket (or their next one),
   with a reply in their language; a caption is read as text;
 - a shared contact card: its phone number is read as the customer's answer;
-- voice notes, stickers, locations...: a polite "please type" in their language.
+- voice notes, stickers, locations...: a polite "please type" in their language;
+- service messages (members joining, pins) and other update kinds: acknowledged, unanswered;
+  an update python-telegram-bot cannot read is acknowledged with a warning (a retry could
+  not read it either).
 
 Every update id is claimed in the database before it is processed, so a duplicate (a
 webhook retry, a polling restart) is never processed twice; a failed update is released so
@@ -120,6 +123,12 @@ KIND_NAMES = {
     "zh": {"photo": "照片", "document": "文件"},
     "en": {"photo": "photo", "document": "document"},
 }
+# What a customer may send that the bot cannot read (answered with TEXT_ONLY); a message
+# with none of these, no text and no file is a service message.
+UNREADABLE_CONTENT = (
+    "sticker", "voice", "video", "video_note", "audio", "animation", "location", "venue",
+    "poll", "dice", "game", "story", "invoice", "paid_media", "giveaway",
+)  # fmt: skip
 TEXT_ONLY = {
     "zh": "抱歉，我暂时只能读文字（语音、贴纸和位置还看不了）。请用文字描述您的问题，照片和文件可以直接发送。",
     "en": "Sorry, I can only read text for now (not voice notes, stickers or locations). "
@@ -294,7 +303,17 @@ class TelegramChannel:
         logger.error("Telegram update failed: %r", context.error)
 
     async def handle_webhook(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.application.bot)
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # No retry can parse it either: acknowledged, so it does not come back forever.
+            logger.warning(
+                "Telegram update %s (%s) cannot be read and is skipped: %s",
+                data.get("update_id"),
+                ", ".join(sorted(k for k in data if k != "update_id")) or "empty",
+                exc,
+            )
+            return
         await self.handle_update(update)
 
     def _take(self, update_id: int) -> UpdateState:
@@ -357,6 +376,10 @@ class TelegramChannel:
         if message.text is not None:
             text = command_payload(message.text) or message.text
             await self._route(chat_id, text, update.update_id)
+            return
+        if not any(getattr(message, kind, None) for kind in UNREADABLE_CONTENT):
+            # A service message (members joined or left, a pin, a title...): nobody wrote.
+            logger.info("Telegram update %s: service message ignored", update.update_id)
             return
         lang = await self._language(chat_id, message)
         await self.outbound.send(CHANNEL, chat_id, [Reply(TEXT_ONLY[lang], author="system")])
