@@ -141,6 +141,12 @@ def _send(client: TestClient, endpoint: Endpoint, **credentials: Any) -> Any:
 
 
 @pytest.fixture
+def db_url(sqlite_url) -> str:
+    """Who is let in does not depend on the database (the role matrix runs on both)."""
+    return sqlite_url
+
+
+@pytest.fixture
 def protected(client) -> list[Endpoint]:
     endpoints = [e for e in http_endpoints(client.app) if e.path not in PUBLIC]
     assert len(endpoints) >= 30, [str(e) for e in endpoints]  # the enumeration works
