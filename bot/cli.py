@@ -87,9 +87,13 @@ def cmd_customer_forget(args: argparse.Namespace) -> int:
         with sessions() as session:  # fold the WAL into the file: no old text left there
             session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     channels = [args.channel] if args.channel else list(CHANNELS)
-    tracker_db = settings.var_dir / "rasa_tracker.db"
+    tracker_store = (
+        args.tracker_store
+        or os.environ.get("COMPLAINTBOT_RASA_TRACKER_DB")
+        or settings.var_dir / "rasa_tracker.db"
+    )
     tracker_rows = forget_in_tracker_store(
-        tracker_db, [tracker_key(channel, args.sender) for channel in channels]
+        tracker_store, [tracker_key(channel, args.sender) for channel in channels]
     )
     if not report.found and not tracker_rows:
         _say("nothing stored for that sender (wrong channel, or already forgotten?)")
@@ -537,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
     forget.add_argument("sender", help="the customer's sender id on the channel")
     forget.add_argument("--channel", choices=CHANNEL_CHOICES, help="only this channel")
     forget.add_argument("--operator", help="who asked for it, for the audit trail ($USER)")
+    forget.add_argument(
+        "--tracker-store",
+        help="Rasa's tracker store to delete the conversation from: a SQLite file or a "
+        "database URL such as postgresql://USER:PASSWORD@HOST:5432/rasa "
+        "($COMPLAINTBOT_RASA_TRACKER_DB, else var/rasa_tracker.db)",
+    )
     forget.set_defaults(func=cmd_customer_forget)
 
     agents = sub.add_parser("agents", help="agents, their API tokens and console passwords")

@@ -147,6 +147,11 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request at INFO: a line per Rasa call on every turn, and Telegram's
+    # polling URLs (which hold the bot token, masked by the filter). Shown at DEBUG only.
+    requests_level = logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(requests_level)
     # Third-party loggers that attach their own handlers still go through ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "sanic.root", "sanic.access"):
         lg = logging.getLogger(name)

@@ -216,10 +216,16 @@ def forget_customer(
     return report
 
 
-def forget_in_tracker_store(path: Path, keys: list[str]) -> int:
-    """Deletes the conversations `keys` from Rasa's SQLite tracker store; returns the rows
-    deleted. A missing file or table means there is nothing to delete."""
-    if not keys or not path.is_file():
+def forget_in_tracker_store(location: Path | str, keys: list[str]) -> int:
+    """Deletes the conversations `keys` from Rasa's tracker store: a SQLite file (the
+    embedded default) or a database URL (the PostgreSQL store of endpoints.prod.yml).
+    Returns the rows deleted; a missing file or table means there is nothing to delete."""
+    if not keys:
+        return 0
+    if isinstance(location, str) and "://" in location:
+        return _forget_in_database(location, keys)
+    path = Path(location)
+    if not path.is_file():
         return 0
     conn = sqlite3.connect(path, timeout=30)
     try:
@@ -235,3 +241,25 @@ def forget_in_tracker_store(path: Path, keys: list[str]) -> int:
         raise
     finally:
         conn.close()
+
+
+def _forget_in_database(url: str, keys: list[str]) -> int:
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":  # the app environment has psycopg 3, not psycopg2
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    engine = create_engine(parsed)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as conn:
+            return sum(
+                conn.execute(
+                    text("DELETE FROM events WHERE sender_id = :key"), {"key": key}
+                ).rowcount
+                for key in keys
+            )
+    finally:
+        engine.dispose()

@@ -267,6 +267,32 @@ def test_rasa_tracker_rows_of_the_customer_are_deleted(tmp_path):
     assert DESCRIPTION.encode() not in raw
 
 
+@pytest.mark.postgres
+def test_rasa_tracker_rows_are_deleted_from_a_postgresql_tracker_store(postgres_url):
+    """endpoints.prod.yml keeps Rasa's conversations in PostgreSQL: forget reaches them by
+    URL (plain postgresql:// as operators write it, or with the driver)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255), data TEXT)")
+        )
+        for key in (tracker_key("rest", SENDER), tracker_key("webchat", SENDER), "rest:other"):
+            conn.execute(
+                text("INSERT INTO events (sender_id, data) VALUES (:k, :d)"),
+                {"k": key, "d": f"my phone is {PHONE}"},
+            )
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    keys = [tracker_key(channel, SENDER) for channel in ("rest", "telegram", "webchat")]
+    assert forget_in_tracker_store(plain, keys) == 2
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT sender_id FROM events")).scalars().all()
+    engine.dispose()
+    assert left == ["rest:other"]
+    assert forget_in_tracker_store(postgres_url, keys) == 0
+
+
 def test_a_missing_tracker_store_or_table_is_nothing_to_delete(tmp_path):
     assert forget_in_tracker_store(tmp_path / "absent.db", ["rest:x"]) == 0
     empty = tmp_path / "empty.db"
