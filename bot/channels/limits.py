@@ -59,7 +59,7 @@ class RateLimiter:
         hits = self._hits.get(key)
         if hits is None:
             return deque()
-        while hits and now - hits[0] >= self.window:
+        while hits and round(now - hits[0], 6) >= self.window:  # rounded as Retry-After is
             hits.popleft()
         return hits
 

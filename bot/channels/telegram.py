@@ -142,7 +142,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     Lengths are counted in UTF-16 code units, as Telegram counts them (an emoji is two)."""
 
     def units(piece: str) -> int:
-        return len(piece.encode("utf-16-le")) // 2
+        return len(piece.encode("utf-16-le", "surrogatepass")) // 2
 
     pieces: list[str] = []
     rest = text

@@ -103,7 +103,7 @@ def parse_frame(raw: Mapping[str, Any]) -> dict[str, Any]:
     text = raw.get("text")
     if text is None:
         raise FrameError("binary", "binary frames are not accepted; send JSON text")
-    if len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8")) > MAX_FRAME_BYTES:
+    if len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
         raise FrameError("too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes")
     try:
         frame = json.loads(text)

@@ -19,7 +19,7 @@ from bot.conversations.keys import conversation_key
 from bot.privacy import PiiMaskingFilter, mask_pii
 from bot.routing.router import _CONTROL, _PAYLOAD, clean_text, safe_for_rasa
 
-bounded = settings(max_examples=150, deadline=None, derandomize=True, database=None)
+bounded = settings(max_examples=100, deadline=None, derandomize=True, database=None)
 # Every Unicode category, surrogates and control characters included.
 any_text = st.text(st.characters(codec=None), max_size=300)
 INTENTS = frozenset({"affirm", "deny", "inform", "request_human", "rate_service"})
@@ -189,4 +189,4 @@ def test_the_sliding_window_never_admits_more_than_the_limit_in_a_minute(gaps, l
             assert limiter.hit([("k", limit, "messages")]) is None
             accepted.append(now[0])
     for i, start in enumerate(accepted):
-        assert len([t for t in accepted[i:] if t - start < 60]) <= limit
+        assert len([t for t in accepted[i:] if round(t - start, 6) < 60]) <= limit
