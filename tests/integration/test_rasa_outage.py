@@ -1,9 +1,14 @@
-"""Rasa stops mid-conversation: the customer gets an apology, the message is stored on a
-ticket queued for a human, and the bot answers normally once Rasa is back."""
+"""Rasa killed mid-conversation (SIGKILL, the real Rasa of the shared stack): the customer
+gets an apology, every message is stored on one ticket queued for a human (writing again
+adds to it, never a second ticket), and the bot answers normally once Rasa is back.
+
+Part of the fault tests (docs/RELIABILITY.md); the others are in tests/faults/."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import uuid
 
 import pytest
@@ -32,6 +37,9 @@ def test_rasa_down_then_back(stack):
 
         assert "complaint" in " ".join(r.get("text", "") for r in say("hello")).lower()
 
+        assert rasa.process is not None
+        os.killpg(rasa.process.pid, signal.SIGKILL)  # no goodbye, mid-conversation
+        rasa.process.wait(timeout=30)
         rasa.stop()
         try:
             complaint = "My parcel is lost and nobody answers, order JD0098812. I want a refund."
@@ -41,6 +49,9 @@ def test_rasa_down_then_back(stack):
             assert "saved" in apology and "specialist" in apology
             ticket_ids = TICKET_ID.findall(apology)
             assert len(ticket_ids) == 1
+            follow_up = "Still nothing? Call me on 13812345678."
+            (again,) = say(follow_up)
+            assert TICKET_ID.findall(again["text"]) == ticket_ids  # the same ticket
 
             health = client.get("/healthz").json()
             assert health["rasa"]["ok"] is False
@@ -66,8 +77,18 @@ def test_rasa_down_then_back(stack):
             ]
         assert ("in", "customer", complaint) in stored
         assert ("out", "system", apology) in stored
+        assert ("in", "customer", follow_up) in stored
 
         # Rasa is back: the next message is the bot's again.
         replies = say("hello again")
         text = " ".join(r.get("text", "") for r in replies)
         assert replies and "saved" not in text
+        mine = client.get("/api/tickets", params={"sender_id": sender}, headers=stack.api_headers)
+        assert mine.json()["total"] == 1  # no duplicate ticket
+        with sessions() as session:
+            inbound = [
+                m.text
+                for m in transcript(session, channel="rest", sender_id=sender)
+                if m.direction == "in"
+            ]
+        assert inbound == ["hello", complaint, follow_up, "hello again"]  # each stored once
