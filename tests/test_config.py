@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from bot.config import SettingsError, ensure_secrets, load_settings
+from bot.config import SettingsError, child_environment, ensure_secrets, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +102,33 @@ def test_secrets_are_not_shown_in_repr(monkeypatch):
     monkeypatch.setenv("COMPLAINTBOT_API_TOKEN", "very-secret-value-123456")
     settings = load_settings(_env_file=None)
     assert "very-secret-value-123456" not in repr(settings)
+
+
+def test_rate_caps_default_on_read_from_the_environment_and_reach_child_processes(monkeypatch):
+    defaults = load_settings(_env_file=None)
+    assert (defaults.rate_limit_per_sender, defaults.rate_limit_per_ip) == (30, 600)
+    assert defaults.trusted_proxy_networks == []
+    monkeypatch.setenv("COMPLAINTBOT_RATE_LIMIT_PER_SENDER", "0")
+    monkeypatch.setenv("COMPLAINTBOT_RATE_LIMIT_PER_IP", "5000")
+    monkeypatch.setenv("COMPLAINTBOT_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")
+    settings = load_settings(_env_file=None)
+    assert [str(n) for n in settings.trusted_proxy_networks] == ["10.0.0.0/8", "192.0.2.7/32"]
+    for name, value in child_environment(settings).items():
+        monkeypatch.setenv(name, value)
+    child = load_settings(_env_file=None)
+    assert (child.rate_limit_per_sender, child.rate_limit_per_ip) == (0, 5000)
+    assert child.trusted_proxies == settings.trusted_proxies
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("COMPLAINTBOT_TRUSTED_PROXIES", "10.0.0.0/8, proxy.example.com"),
+        ("COMPLAINTBOT_RATE_LIMIT_PER_SENDER", "-1"),
+        ("COMPLAINTBOT_RATE_LIMIT_PER_IP", "lots"),
+    ],
+)
+def test_bad_rate_settings_are_refused_by_name(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name.removeprefix("COMPLAINTBOT_").lower()):
+        load_settings(_env_file=None)
