@@ -6,14 +6,29 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from bot.channels.limits import POLLS_PER_MESSAGE, RateLimiter
 from bot.routing.router import EMPTY, TRUNCATED
+from bot.web.app import create_app
 
 URL = "/webhooks/rest/webhook"
 TICKET = re.compile(r"CP-\d{8}-\d{4}")  # Rasa is down: the apology names the ticket kept
+
+
+@pytest.fixture(scope="module")
+def shared(offline_settings) -> Iterator[TestClient]:
+    """One gateway for the bad-input cases: each writes as a sender of its own."""
+    with TestClient(create_app(offline_settings(rate_limit_per_ip=0))) as client:
+        yield client
+
+
+def new_sender() -> str:
+    return f"cust-{uuid.uuid4().hex[:12]}"
 
 
 def post(client, sender: str, message: object):
@@ -102,9 +117,9 @@ def test_zero_turns_the_caps_off(gateway):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t  \r\n", "\x00\x00", "\u200b"])
-def test_empty_messages_get_a_polite_re_ask(gateway, text):
-    client = gateway()
-    response = post(client, "alice", text)
+def test_empty_messages_get_a_polite_re_ask(shared, text):
+    client, sender = shared, new_sender()
+    response = post(client, sender, text)
     assert response.status_code == 200
     assert [r["text"] for r in response.json()] == [EMPTY["en"]]
 
@@ -121,19 +136,19 @@ def test_empty_messages_get_a_polite_re_ask(gateway, text):
         "{{7*7}} ${jndi:ldap://x} %s%n%x",
     ],
 )
-def test_odd_but_real_text_is_stored_verbatim_and_answered(gateway, stored_texts, text):
-    client = gateway()
-    response = post(client, "alice", text)
+def test_odd_but_real_text_is_stored_verbatim_and_answered(shared, stored_texts, text):
+    client, sender = shared, new_sender()
+    response = post(client, sender, text)
     assert response.status_code == 200
     assert TICKET.search(response.json()[-1]["text"])
-    assert stored_texts(client, "rest", "alice") == [text]
+    assert stored_texts(client, "rest", sender) == [text]
 
 
-def test_control_characters_and_nul_bytes_are_blanked_not_stored(gateway, stored_texts):
-    client = gateway()
-    response = post(client, "alice", "parcel\x00 lost\x07 again\x1b[31m")
+def test_control_characters_and_nul_bytes_are_blanked_not_stored(shared, stored_texts):
+    client, sender = shared, new_sender()
+    response = post(client, sender, "parcel\x00 lost\x07 again\x1b[31m")
     assert response.status_code == 200
-    assert stored_texts(client, "rest", "alice") == ["parcel  lost  again [31m"]
+    assert stored_texts(client, "rest", sender) == ["parcel  lost  again [31m"]
 
 
 def test_a_long_message_is_stored_whole_and_the_customer_told(gateway, stored_texts):
@@ -160,8 +175,8 @@ def test_a_long_message_is_stored_whole_and_the_customer_told(gateway, stored_te
         ("hello", "body"),
     ],
 )
-def test_wrong_json_gets_422_naming_the_field(gateway, body, field):
-    client = gateway()
+def test_wrong_json_gets_422_naming_the_field(shared, body, field):
+    client = shared
     response = client.post(URL, json=body)
     assert response.status_code == 422
     assert response.json()["detail"] == "invalid request"
@@ -178,15 +193,15 @@ def test_wrong_json_gets_422_naming_the_field(gateway, body, field):
         (b'{"sender": "alice", "message": "hi"}', "text/plain"),
     ],
 )
-def test_a_body_that_is_not_json_gets_a_clear_4xx(gateway, content, content_type):
-    client = gateway()
+def test_a_body_that_is_not_json_gets_a_clear_4xx(shared, content, content_type):
+    client = shared
     response = client.post(URL, content=content, headers={"Content-Type": content_type})
     assert 400 <= response.status_code < 500
     assert response.json()["detail"]
 
 
-def test_a_huge_body_is_refused_with_413_before_it_is_read(gateway):
-    client = gateway()
+def test_a_huge_body_is_refused_with_413_before_it_is_read(shared):
+    client, sender = shared, new_sender()
     body = json.dumps({"sender": "alice", "message": "x" * 2_000_000})
     response = client.post(URL, content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 413
@@ -199,4 +214,4 @@ def test_a_huge_body_is_refused_with_413_before_it_is_read(gateway):
     streamed = client.post(URL, content=chunks(), headers={"Content-Type": "application/json"})
     assert 400 <= streamed.status_code < 500
     # The gateway carries on.
-    assert post(client, "alice", "still there?").status_code == 200
+    assert post(client, sender, "still there?").status_code == 200
