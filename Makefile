@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/complaintbot
 PYTEST_ARGS ?=
 
-.PHONY: help setup run train test lint validate evaluate e2e-record chat clean
+.PHONY: help setup run train test lint validate evaluate e2e-record chat bench bench-scale soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,8 +23,8 @@ test: setup  ## the whole suite: unit + integration against the real trained mod
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: setup  ## ruff (lint + format check) and mypy
-	@$(VENV)/bin/ruff check bot actions tests
-	@$(VENV)/bin/ruff format --check bot actions tests
+	@$(VENV)/bin/ruff check bot actions bench tests
+	@$(VENV)/bin/ruff format --check bot actions bench tests
 	@$(VENV)/bin/mypy
 
 validate: setup  ## rasa data validate
@@ -39,6 +39,18 @@ e2e-record: setup  ## replay tests/e2e/conversations.yml and rewrite tests/e2e/s
 
 chat: setup  ## talk to the running gateway from this terminal
 	@$(CB) chat
+
+bench: setup  ## load benchmark: raw Rasa vs the gateway, same model, same run (~6 min; docs/PERFORMANCE.md)
+	@$(CB) train
+	@$(VENV)/bin/python -m bench run $(BENCH_ARGS)
+
+bench-scale: setup  ## turns/s through the gateway with 1 and 2 Rasa replicas (needs PostgreSQL and Redis)
+	@$(CB) train
+	@$(VENV)/bin/python -m bench scale $(BENCH_ARGS)
+
+soak: setup  ## 20 customers through the gateway for 10 minutes: errors and memory (docs/RELIABILITY.md)
+	@$(CB) train
+	@$(VENV)/bin/python -m bench soak $(BENCH_ARGS)
 
 clean:  ## remove trained models and local state (keeps the virtual environments)
 	rm -rf models var .rasa results

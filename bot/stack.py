@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlparse
 
 import httpx
+from sqlalchemy.engine import make_url
 
-from bot.config import Settings, child_environment
+from bot.config import Settings, child_environment, ensure_secrets, load_settings
 from bot.model import rasa_environment
 
 
@@ -27,6 +29,53 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def local_settings(var_dir: Path, *, rasa_replicas: int = 1, **overrides: object) -> Settings:
+    """Development settings for a stack of its own on loopback: free ports (one per Rasa
+    replica), a SQLite database and generated tokens in `var_dir`, nothing read from .env.
+    Used by the test stack, the end-to-end recorder and the benchmarks."""
+    rasa_ports = [free_port() for _ in range(rasa_replicas)]
+    actions_port, gateway_port = free_port(), free_port()
+    values: dict[str, object] = {
+        "env": "development",
+        "var_dir": var_dir,
+        "database_url": f"sqlite:///{var_dir / 'complaintbot.db'}",
+        "redis_url": None,
+        "port": gateway_port,
+        "rasa_port": rasa_ports[0],
+        "actions_port": actions_port,
+        "rasa_url": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
+        "actions_url": f"http://127.0.0.1:{actions_port}",
+        "rasa_token": None,
+        "api_token": None,
+        **overrides,
+    }
+    settings, _sources = ensure_secrets(load_settings(_env_file=None, **values))
+    return settings
+
+
+def rasa_ports(settings: Settings) -> list[int]:
+    """The ports of the Rasa replicas a local stack's settings point at."""
+    return [int(url.rsplit(":", 1)[1]) for url in settings.rasa_urls]
+
+
+def shared_stores_environment(postgres_url: str, redis_url: str) -> dict[str, str]:
+    """The variables endpoints.prod.yml reads, for Rasa replicas sharing a tracker store in
+    the PostgreSQL database of `postgres_url` and a lock store in the Redis of `redis_url`."""
+    database = make_url(postgres_url)
+    redis = urlparse(redis_url)
+    return {
+        "REDIS_HOST": redis.hostname or "127.0.0.1",
+        "REDIS_PORT": str(redis.port or 6379),
+        "REDIS_PASSWORD": redis.password or "",
+        "RASA_LOCK_STORE_DB": redis.path.lstrip("/") or "0",
+        "RASA_TRACKER_DB_HOST": database.host or "127.0.0.1",
+        "RASA_TRACKER_DB_PORT": str(database.port or 5432),
+        "RASA_TRACKER_DB_NAME": database.database or "rasa",
+        "RASA_TRACKER_DB_USER": database.username or "postgres",
+        "RASA_TRACKER_DB_PASSWORD": database.password or "",
+    }
 
 
 class StackError(RuntimeError):

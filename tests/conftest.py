@@ -5,22 +5,20 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings, ensure_secrets, load_settings
-from bot.db import make_engine, make_session_factory, upgrade
+from bot.config import Settings, load_settings
+from bot.db import make_engine, make_session_factory, temporary_postgres_database, upgrade
 from bot.model import ensure_model
 from bot.paths import PROJECT_ROOT
-from bot.stack import Stack, free_port
+from bot.stack import Stack, free_port, local_settings
 
 POSTGRES_URL = os.environ.get(
     "COMPLAINTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -46,20 +44,15 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin_url = make_url(POSTGRES_URL)
-    name = f"cbtest_{uuid.uuid4().hex[:12]}"
+    database = temporary_postgres_database(POSTGRES_URL, "cbtest")
     try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = database.__enter__()
     except Exception as exc:  # any connection problem means "no PostgreSQL here"
         _unavailable("PostgreSQL", exc)
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        database.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -166,25 +159,11 @@ class RunningStack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[RunningStack]:
     var_dir = tmp_path_factory.mktemp("stack-var")
-    rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
-    settings, _ = ensure_secrets(
-        load_settings(
-            _env_file=None,
-            env="development",
-            var_dir=var_dir,
-            database_url=f"sqlite:///{var_dir / 'complaintbot.db'}",
-            redis_url=None,
-            port=gateway_port,
-            rasa_port=rasa_port,
-            actions_port=actions_port,
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            actions_url=f"http://127.0.0.1:{actions_port}",
-            rasa_token=None,
-            api_token=None,
-            # Every test of the session talks to this gateway from 127.0.0.1: the address
-            # cap would count the whole suite as one office. The per-sender cap stays on.
-            rate_limit_per_ip=STACK_RATE_LIMIT_PER_IP,
-        )
+    settings = local_settings(
+        var_dir,
+        # Every test of the session talks to this gateway from 127.0.0.1: the address cap
+        # would count the whole suite as one office. The per-sender cap stays on.
+        rate_limit_per_ip=STACK_RATE_LIMIT_PER_IP,
     )
     model = ensure_model(PROJECT_ROOT)
     running = Stack(settings, model, PROJECT_ROOT)
@@ -193,7 +172,7 @@ def stack(tmp_path_factory) -> Iterator[RunningStack]:
     try:
         yield RunningStack(
             settings=settings,
-            base_url=f"http://127.0.0.1:{gateway_port}",
+            base_url=f"http://127.0.0.1:{settings.port}",
             processes=running,
         )
     finally:

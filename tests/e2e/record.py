@@ -15,10 +15,9 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.config import ensure_secrets, load_settings
 from bot.model import ensure_model
 from bot.paths import PROJECT_ROOT
-from bot.stack import Stack, free_port
+from bot.stack import Stack, local_settings
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,19 +40,7 @@ def to_test_story(name: str, story_yaml: str, turns: list[str]) -> dict[str, Any
 
 def record(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     var_dir = Path(tempfile.mkdtemp(prefix="complaintbot-e2e-"))
-    ports = {"port": free_port(), "rasa_port": free_port(), "actions_port": free_port()}
-    settings, _ = ensure_secrets(
-        load_settings(
-            _env_file=None,
-            var_dir=var_dir,
-            database_url=f"sqlite:///{var_dir / 'e2e.db'}",
-            rasa_url=f"http://127.0.0.1:{ports['rasa_port']}",
-            actions_url=f"http://127.0.0.1:{ports['actions_port']}",
-            rasa_token=None,
-            api_token=None,
-            **ports,
-        )
-    )
+    settings = local_settings(var_dir, database_url=f"sqlite:///{var_dir / 'e2e.db'}")
     assert settings.rasa_token is not None
     stack = Stack(settings, ensure_model(PROJECT_ROOT), PROJECT_ROOT)
     stack.start()
