@@ -3,6 +3,7 @@
     python -m bench run     # raw Rasa vs the gateway, same model, same run (make bench)
     python -m bench scale   # turns/s through the gateway with 1 and with 2 Rasa replicas
     python -m bench soak    # 20 customers through the gateway for 10 minutes, memory
+    python -m bench profile # where a turn's time goes, process by process (py-spy)
 
 Each command starts its own processes (action server, Rasa, gateway) on free ports with a
 temporary var/, and stops them afterwards; `--json FILE` also writes the numbers.
@@ -291,6 +292,20 @@ def command_soak(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def command_profile(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.profile import profile
+
+    scripts = intake_scripts()
+    with running_stack(keep=args.keep) as running:
+        raw, gateway = sides(running)
+        warm_up(raw, gateway, scripts)
+        result = profile(running, scripts, args.rounds, args.rate)
+        result["memory_mib"] = running.memory()
+    print()
+    print(memory_table({"after": result["memory_mib"]}))
+    return {"command": "profile", "machine": machine(), "settings": vars(args), **result}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -308,11 +323,20 @@ def main(argv: list[str] | None = None) -> int:
     soak = sub.add_parser("soak", help="customers through the gateway for minutes; memory")
     soak.add_argument("--customers", type=int, default=20)
     soak.add_argument("--minutes", type=float, default=10.0)
-    for each in (run, scale, soak):
+    prof = sub.add_parser("profile", help="CPU per turn of each process, by what it was doing")
+    prof.add_argument("--rounds", type=int, default=2, help="times through every script")
+    prof.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    for each in (run, scale, soak, prof):
         each.add_argument("--json", type=Path, help="also write the numbers to this file")
         each.add_argument("--keep", action="store_true", help="keep the temporary var/ (logs)")
     args = parser.parse_args(argv)
-    command = {"run": command_run, "scale": command_scale, "soak": command_soak}[args.command]
+    commands = {
+        "run": command_run,
+        "scale": command_scale,
+        "soak": command_soak,
+        "profile": command_profile,
+    }
+    command = commands[args.command]
     result = command(args)
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")

@@ -60,9 +60,9 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, An
     sender = body.sender.strip() or body.sender
     settings = request.app.state.settings
     enforce(request, sender_checks(settings, CHANNEL, sender, request_ip(request, settings)))
-    pending = await outbound.take_pending(CHANNEL, sender)
-    replies = await routing.handle(CHANNEL, sender, body.message)
-    return [reply.as_rest(body.sender) for reply in [*pending, *replies]]
+    # Messages waiting for this customer are taken in the transaction that stores theirs.
+    replies = await routing.handle(CHANNEL, sender, body.message, pending=outbound.take_pending_in)
+    return [reply.as_rest(body.sender) for reply in replies]
 
 
 @router.get(

@@ -68,6 +68,34 @@ def add_message(
     return message
 
 
+def add_messages(
+    session: Session,
+    *,
+    conversation_id: int,
+    direction: str,
+    messages: list[tuple[str, str, list[dict[str, Any]] | None]],
+    now: datetime,
+    delivered: bool = False,
+) -> None:
+    """Several messages (author, text, buttons) at once, with one flush at commit: the bot's
+    replies of a turn. add_message is for one message whose id is needed at once."""
+    session.add_all(
+        Message(
+            conversation_id=conversation_id,
+            direction=direction,
+            author=author,
+            text=text,
+            buttons=buttons or None,
+            created_at=now,
+            delivered_at=now if delivered else None,
+        )
+        for author, text, buttons in messages
+    )
+    session.execute(
+        update(Conversation).where(Conversation.id == conversation_id).values(last_message_at=now)
+    )
+
+
 def transcript(
     session: Session, *, channel: str, sender_id: str, limit: int = 200
 ) -> list[Message]:

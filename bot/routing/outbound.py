@@ -111,27 +111,32 @@ class Outbound:
         return delivered
 
     def _take_pending(self, channel: str, sender_id: str) -> list[Reply]:
-        now = self.clock()
         with transaction(self.sessions) as session:
-            rows = list(
-                session.scalars(
-                    select(Message)
-                    .join(Conversation, Conversation.id == Message.conversation_id)
-                    .where(
-                        Conversation.channel == channel,
-                        Conversation.sender_id == sender_id,
-                        Message.direction == "out",
-                        Message.delivered_at.is_(None),
-                    )
-                    .order_by(Message.id)
+            return self.take_pending_in(session, channel, sender_id)
+
+    def take_pending_in(self, session: Session, channel: str, sender_id: str) -> list[Reply]:
+        """take_pending inside the caller's transaction (the router's, for the message the
+        customer just sent: one transaction a turn instead of two)."""
+        now = self.clock()
+        rows = list(
+            session.scalars(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(
+                    Conversation.channel == channel,
+                    Conversation.sender_id == sender_id,
+                    Message.direction == "out",
+                    Message.delivered_at.is_(None),
                 )
+                .order_by(Message.id)
             )
-            names = display_names(
-                session, {m.author.split(":", 1)[1] for m in rows if m.author.startswith("agent:")}
-            )
-            for message in rows:
-                message.delivered_at = now
-            return [reply_from_message(m, names) for m in rows]
+        )
+        names = display_names(
+            session, {m.author.split(":", 1)[1] for m in rows if m.author.startswith("agent:")}
+        )
+        for message in rows:
+            message.delivered_at = now
+        return [reply_from_message(m, names) for m in rows]
 
     async def take_pending(self, channel: str, sender_id: str) -> list[Reply]:
         """The messages not yet delivered to this customer, oldest first, now marked

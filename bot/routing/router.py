@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, utcnow
 from bot.conversations.keys import conversation_key
-from bot.conversations.models import Conversation, Message
+from bot.conversations.models import Message
 from bot.conversations.store import (
     add_message,
+    add_messages,
     get_or_create_conversation,
     inbound_message_id,
     link_inbound_message,
@@ -31,6 +32,9 @@ from bot.routing.unavailable import hold_for_human
 from bot.tickets.sla import SlaPolicy
 
 logger = logging.getLogger(__name__)
+
+# Takes the messages waiting for (channel, sender) inside the given transaction.
+PendingTaker = Callable[[Session, str, str], list[Reply]]
 
 
 # Button payloads the customer may send through ("/affirm", '/inform{"desired_resolution": ...}').
@@ -136,15 +140,22 @@ class Router:
         self.clock = clock
 
     def _store_inbound(
-        self, channel: str, sender_id: str, text: str, update_id: str | None = None
-    ) -> tuple[int, str, str]:
-        """Commits the customer's message; returns (conversation id, owner, language).
+        self,
+        channel: str,
+        sender_id: str,
+        text: str,
+        update_id: str | None = None,
+        pending: PendingTaker | None = None,
+    ) -> tuple[int, str, str, list[Reply]]:
+        """Commits the customer's message; returns (conversation id, owner, language, the
+        messages `pending` took).
 
         With the channel's `update_id` (claimed with take_update), the message is linked to
         the update in the same transaction; when an earlier attempt at that update already
         stored it (the process died before answering), it is not stored again."""
         now = self.clock()
         with transaction(self.sessions) as session:
+            waiting = pending(session, channel, sender_id) if pending is not None else []
             conv = get_or_create_conversation(
                 session, channel=channel, sender_id=sender_id, now=now
             )
@@ -152,7 +163,7 @@ class Router:
                 earlier = inbound_message_id(session, channel=channel, external_id=update_id)
                 if earlier is not None and session.get(Message, earlier) is not None:
                     logger.info("update %s:%s was stored before: answering it", channel, update_id)
-                    return conv.id, conv.owner, conv.language or "en"
+                    return conv.id, conv.owner, conv.language or "en", waiting
             conv.language = detect_language(text, conv.language) or conv.language
             message = add_message(
                 session, conversation=conv, direction="in", author="customer", text=text, now=now
@@ -161,26 +172,26 @@ class Router:
                 link_inbound_message(
                     session, channel=channel, external_id=update_id, message_id=message.id
                 )
-            return conv.id, conv.owner, conv.language or "en"
+            return conv.id, conv.owner, conv.language or "en", waiting
+
+    def _take_pending(self, pending: PendingTaker, channel: str, sender_id: str) -> list[Reply]:
+        with transaction(self.sessions) as session:
+            return pending(session, channel, sender_id)
 
     def _store_replies(self, conversation_id: int, replies: list[Reply]) -> None:
         if not replies:
             return
         now = self.clock()
         with transaction(self.sessions) as session:
-            conv = session.get(Conversation, conversation_id)
-            assert conv is not None  # stored by _store_inbound in this same turn
-            for reply in replies:
-                add_message(
-                    session,
-                    conversation=conv,
-                    direction="out",
-                    author=reply.author,
-                    text=reply.text,
-                    buttons=reply.buttons,
-                    now=now,
-                    delivered=True,  # returned to the channel in this same turn
-                )
+            # One flush for the turn's replies (delivered: returned to the channel now).
+            add_messages(
+                session,
+                conversation_id=conversation_id,
+                direction="out",
+                messages=[(reply.author, reply.text, reply.buttons) for reply in replies],
+                now=now,
+                delivered=True,
+            )
 
     def _hold(self, channel: str, sender_id: str, lang: str, text: str, reason: str) -> Handoff:
         assert self.policy is not None
@@ -223,19 +234,41 @@ class Router:
         return Reply(APOLOGY_TICKET[lang].format(ticket=held.ticket_id), author="system")
 
     async def handle(
-        self, channel: str, sender_id: str, raw_text: str, *, update_id: str | None = None
+        self,
+        channel: str,
+        sender_id: str,
+        raw_text: str,
+        *,
+        update_id: str | None = None,
+        pending: PendingTaker | None = None,
     ) -> list[Reply]:
         """Stores the message, gets the answer, stores the answer, returns it.
 
         `update_id`: the channel's id of the delivery (Telegram's update_id), already taken
-        with take_update; a redelivery then never stores the message twice."""
+        with take_update; a redelivery then never stores the message twice.
+        `pending`: for channels that cannot push (REST), takes the messages waiting for this
+        customer in the transaction that stores theirs; they come first in the answer."""
         text = clean_text(raw_text)
         if not text:
             lang = detect_language(raw_text) or "en"
-            return [Reply(EMPTY[lang], author="system")]
-        conversation_id, owner, lang = await anyio.to_thread.run_sync(
-            self._store_inbound, channel, sender_id, text, update_id
+            waiting = []
+            if pending is not None:
+                waiting = await anyio.to_thread.run_sync(
+                    self._take_pending, pending, channel, sender_id
+                )
+            return [*waiting, Reply(EMPTY[lang], author="system")]
+        conversation_id, owner, lang, waiting = await anyio.to_thread.run_sync(
+            self._store_inbound, channel, sender_id, text, update_id, pending
         )
+        return [
+            *waiting,
+            *await self._answer(channel, sender_id, text, conversation_id, owner, lang),
+        ]
+
+    async def _answer(
+        self, channel: str, sender_id: str, text: str, conversation_id: int, owner: str, lang: str
+    ) -> list[Reply]:
+        """The answer to a stored message, by whoever owns the conversation; stored."""
         if owner != "bot" and self.on_customer_message is not None:
             try:
                 self.on_customer_message(conversation_id)
