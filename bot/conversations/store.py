@@ -42,6 +42,26 @@ def get_or_create_conversation(
     ).scalar_one()
 
 
+def _new_message(
+    conversation_id: int,
+    direction: str,
+    author: str,
+    text: str,
+    buttons: list[dict[str, Any]] | None,
+    now: datetime,
+    delivered: bool,
+) -> Message:
+    return Message(
+        conversation_id=conversation_id,
+        direction=direction,
+        author=author,
+        text=text,
+        buttons=buttons or None,
+        created_at=now,
+        delivered_at=now if delivered else None,
+    )
+
+
 def add_message(
     session: Session,
     *,
@@ -53,15 +73,7 @@ def add_message(
     buttons: list[dict[str, Any]] | None = None,
     delivered: bool = False,
 ) -> Message:
-    message = Message(
-        conversation_id=conversation.id,
-        direction=direction,
-        author=author,
-        text=text,
-        buttons=buttons or None,
-        created_at=now,
-        delivered_at=now if delivered else None,
-    )
+    message = _new_message(conversation.id, direction, author, text, buttons, now, delivered)
     session.add(message)
     conversation.last_message_at = now
     session.flush()
@@ -80,15 +92,7 @@ def add_messages(
     """Several messages (author, text, buttons) at once, with one flush at commit: the bot's
     replies of a turn. add_message is for one message whose id is needed at once."""
     session.add_all(
-        Message(
-            conversation_id=conversation_id,
-            direction=direction,
-            author=author,
-            text=text,
-            buttons=buttons or None,
-            created_at=now,
-            delivered_at=now if delivered else None,
-        )
+        _new_message(conversation_id, direction, author, text, buttons, now, delivered)
         for author, text, buttons in messages
     )
     session.execute(
