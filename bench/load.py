@@ -7,6 +7,7 @@ the same work: NLU, policies, the action server and its ticket database.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 import uuid
@@ -80,6 +81,9 @@ class Stats:
     def turns_per_second(self) -> float:
         return self.turns / self.seconds
 
+    def mean_ms(self) -> float:
+        return sum(self.latencies) / len(self.latencies) * 1000.0 if self.latencies else math.nan
+
     def quantile(self, q: float) -> float:
         """The q-quantile in milliseconds (nearest rank); NaN without data."""
         if not self.latencies:
@@ -93,6 +97,7 @@ class Stats:
             "turns": self.turns,
             "seconds": round(self.seconds, 2),
             "turns_per_second": round(self.turns_per_second, 2),
+            "mean_ms": round(self.mean_ms(), 1),
             "p50_ms": round(self.quantile(0.50), 1),
             "p95_ms": round(self.quantile(0.95), 1),
             "max_ms": round(self.quantile(1.0), 1),

@@ -23,18 +23,20 @@ import httpx
 from bench.harness import Running
 from bench.load import Side, Stats, conversation, new_sender
 
-# What a sampled stack was doing, by the first matching frame (file path fragments).
+# What a sampled stack was doing: the first rule (in this order) that any of its frames
+# matches (file path fragments), so a database call inside our code counts as database.
 CATEGORIES: dict[str, list[tuple[str, str]]] = {
     "Rasa server": [
+        ("jsonschema: checking action server answers", "jsonschema"),
         ("tracker store", "tracker_store"),
-        ("action server call", "core/actions/action.py"),
+        ("lock store", "lock_store"),
         ("NLU: DIET (TensorFlow)", "nlu/classifiers/diet_classifier"),
         ("NLU: our components (jieba, rules, emotion)", "bot/nlu/"),
         ("NLU: featurizers", "nlu/featurizers"),
         ("NLU: other", "rasa/nlu/"),
         ("policies: TED (TensorFlow)", "policies/ted_policy"),
         ("policies: rules, memoization", "core/policies"),
-        ("lock store", "lock_store"),
+        ("action server calls (HTTP, JSON)", "core/actions/action.py"),
         ("engine graph", "rasa/engine/"),
         ("processor, channel, HTTP", "rasa/"),
         ("Sanic, asyncio", "sanic"),
@@ -54,8 +56,17 @@ CATEGORIES: dict[str, list[tuple[str, str]]] = {
         ("uvicorn", "uvicorn"),
     ],
 }
-# Leaf frames of a thread waiting, not working.
-WAITING = ("wait (", "select (", "poll (", "_worker (", "get (queue", "acquire (", "sleep (")
+# Innermost frames of a thread that is waiting, not working (py-spy shows a thread blocked
+# in C, such as an event loop in epoll or a worker on its queue, at its last Python frame).
+WAITING = {
+    "wait", "select", "poll", "_worker", "get", "acquire", "sleep",  # threads, selectors
+    "Runner.run", "serve", "WorkerThread.run", "run_forever",  # idle event loops, workers
+}  # fmt: skip
+
+
+def waiting(frame: str) -> bool:
+    function = frame.split(" (", 1)[0]
+    return function in WAITING or function.rsplit(".", 1)[-1] in WAITING
 
 
 def py_spy() -> str | None:
@@ -73,18 +84,13 @@ def categorise(raw: Path, process: str) -> tuple[int, Counter[str]]:
             continue
         stack, _, number = line.rpartition(" ")
         frames = stack.split(";")
-        if any(frames[-1].startswith(w) or f" {w}" in frames[-1] for w in WAITING):
+        if waiting(frames[-1]):
             continue
         n = int(number)
         busy += n
-        # The innermost matching frame decides: a database call inside an action is the
-        # database's time, NLU inside the engine graph is NLU's.
-        label = "other"
-        for frame in reversed(frames):
-            hit = next((name for name, part in rules if part in frame), None)
-            if hit is not None:
-                label = hit
-                break
+        label = next(
+            (name for name, part in rules if any(part in frame for frame in frames)), "other"
+        )
         counts[label] += n
     return busy, counts
 
