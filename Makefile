@@ -40,7 +40,7 @@ e2e-record: setup  ## replay tests/e2e/conversations.yml and rewrite tests/e2e/s
 chat: setup  ## talk to the running gateway from this terminal
 	@$(CB) chat
 
-bench: setup  ## load benchmark: raw Rasa vs the gateway, same model, same run (~6 min; docs/PERFORMANCE.md)
+bench: setup  ## load benchmark: raw Rasa vs the gateway, same model, same run (~8 min; docs/PERFORMANCE.md)
 	@$(CB) train
 	@$(VENV)/bin/python -m bench run $(BENCH_ARGS)
 
