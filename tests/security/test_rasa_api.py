@@ -83,7 +83,8 @@ def test_rasa_refuses_its_api_without_the_token(stack):
     ]  # fmt: skip
     wrong_tokens: list[dict[str, str] | None] = [None, {"token": ""}, {"token": token + "x"},
                                                  {"token": "changeme"}]  # fmt: skip
-    with httpx.Client(base_url=base, timeout=30) as client:
+    # Rasa answers /domain in JSON or YAML as asked: 406 without an Accept header.
+    with httpx.Client(base_url=base, timeout=30, headers={"Accept": "application/json"}) as client:
         for method, path, body in reads + writes:
             for params in wrong_tokens:
                 answer = client.request(method, path, params=params, json=body)
