@@ -104,8 +104,9 @@ FROM app AS gateway
 ENV COMPLAINTBOT_HOST=0.0.0.0 \
     COMPLAINTBOT_PORT=8000
 EXPOSE 8000
-# /healthz answers 200 while the gateway serves, "degraded" included: it accepts complaints
-# even with Rasa down, so a dead Rasa must not restart it.
+# Liveness (/healthz/live): 200 while the gateway serves, whatever Rasa does; it accepts
+# complaints even with Rasa down, so a dead Rasa must not restart it. Readiness for a load
+# balancer is /healthz/ready (docs/DEPLOY.md).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-  CMD ["python", "/app/healthcheck.py", "http://127.0.0.1:${COMPLAINTBOT_PORT}/healthz"]
+  CMD ["python", "/app/healthcheck.py", "http://127.0.0.1:${COMPLAINTBOT_PORT}/healthz/live"]
 CMD ["/bin/sh", "-c", "exec python -m uvicorn --factory bot.web.app:app_from_environment --host \"$COMPLAINTBOT_HOST\" --port \"$COMPLAINTBOT_PORT\" --no-access-log --ws-max-size 1048576"]

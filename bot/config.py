@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     remedy_policy: Path = DEFAULT_REMEDY_POLICY
     # Seconds the gateway waits for Rasa before apologising and queueing for a human.
     rasa_timeout: float = Field(default=15.0, gt=0, le=300)
+    # Seconds a customer message waits for a Rasa that has not been ready since this gateway
+    # started (loading its model) before the apology-and-ticket path; 0 = never wait.
+    rasa_startup_grace: float = Field(default=90.0, ge=0, le=3600)
     # How turns are spread over several COMPLAINTBOT_RASA_URL replicas. "conversation": a
     # conversation always goes to the same replica (works with any tracker store).
     # "turn": each turn goes to the next replica, and a replica that refuses connections is
@@ -272,6 +275,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "COMPLAINTBOT_SLA_POLICY": str(settings.sla_policy),
         "COMPLAINTBOT_REMEDY_POLICY": str(settings.remedy_policy),
         "COMPLAINTBOT_RASA_TIMEOUT": str(settings.rasa_timeout),
+        "COMPLAINTBOT_RASA_STARTUP_GRACE": str(settings.rasa_startup_grace),
         "COMPLAINTBOT_RASA_BALANCE": settings.rasa_balance,
         "COMPLAINTBOT_LOG_LEVEL": settings.log_level,
     }

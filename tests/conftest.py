@@ -26,6 +26,10 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("COMPLAINTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("COMPLAINTBOT_REQUIRE_SERVICES") == "1"
 STACK_RATE_LIMIT_PER_IP = 100_000
+# Gateways without a Rasa behind them (offline_settings and the like) take the outage path at
+# once instead of waiting up to 90 s for a Rasa that never comes; the start-up grace tests
+# (tests/ops) set COMPLAINTBOT_RASA_STARTUP_GRACE themselves.
+os.environ.setdefault("COMPLAINTBOT_RASA_STARTUP_GRACE", "0")
 
 
 def _unavailable(what: str, exc: Exception) -> None:

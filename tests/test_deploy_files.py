@@ -158,7 +158,7 @@ def test_ports_match_the_defaults_of_bot_stack() -> None:
     probes = {name: " ".join(services[name]["healthcheck"]["test"]) for name in services}
     assert f"127.0.0.1:{ports['rasa']}/status" in probes["rasa-1"]
     assert f"127.0.0.1:{ports['actions']}/health" in probes["actions"]
-    assert f"127.0.0.1:{ports['gateway']}/healthz" in probes["gateway"]
+    assert f"127.0.0.1:{ports['gateway']}/healthz/live" in probes["gateway"]
     gateway_env = services["gateway"]["environment"]
     assert gateway_env["COMPLAINTBOT_RASA_URL"] == (
         f"http://rasa-1:{ports['rasa']},http://rasa-2:{ports['rasa']}"

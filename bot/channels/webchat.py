@@ -273,6 +273,10 @@ class WebchatHub:
     def open_sockets(self, session_id: str) -> int:
         return len(self._open.get(session_id, ()))
 
+    def connections(self) -> int:
+        """Open sockets of every session (GET /metrics)."""
+        return sum(len(sockets) for sockets in self._open.values())
+
     async def broadcast(
         self, session_id: str, frames: Sequence[dict[str, Any]], *, skip: Connection | None = None
     ) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import anyio
 from sqlalchemy import select
@@ -20,6 +21,9 @@ from bot.routing.messages import Reply
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient, RasaUnavailable
 from bot.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,9 @@ class FollowUp:
         rasa: RasaClient,
         outbound: Outbound,
         handover: Handover,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.sessions = sessions
         self.rasa = rasa
         self.outbound = outbound
@@ -75,6 +81,8 @@ class FollowUp:
             )
         except RasaUnavailable as exc:
             logger.warning("follow-up of %s not sent: %s", ticket_id, exc)
+            if self.metrics is not None:
+                self.metrics.followup(sent=False)
             return False
         replies = [
             Reply(str(m.get("text") or ""), list(m.get("buttons") or []))
@@ -82,6 +90,8 @@ class FollowUp:
             if m.get("text") or m.get("buttons")
         ]
         delivered = await self.outbound.send(channel, sender_id, replies)
+        if self.metrics is not None:
+            self.metrics.followup(sent=bool(replies))
         logger.info(
             "follow-up of %s %s",
             ticket_id,

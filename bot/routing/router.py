@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,8 +29,12 @@ from bot.nlu.language import detect_language
 from bot.routing.handover import Handover
 from bot.routing.messages import Reply
 from bot.routing.rasa_client import RasaClient, RasaUnavailable
+from bot.routing.startup import StartupGrace
 from bot.routing.unavailable import hold_for_human
 from bot.tickets.sla import SlaPolicy
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +130,9 @@ class Router:
         handover: Handover | None = None,
         on_customer_message: Callable[[int], None] | None = None,
         clock: Clock = utcnow,
+        startup: StartupGrace | None = None,
+        metrics: Metrics | None = None,
+        parse_watch: Callable[[str], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.rasa = rasa
@@ -138,6 +146,12 @@ class Router:
         # agent), so the console can show it at once.
         self.on_customer_message = on_customer_message
         self.clock = clock
+        # While Rasa has not been ready since start-up, messages wait for it (the grace).
+        self.startup = startup
+        # Counts turns, outcomes and latencies; `parse_watch` is told the conversation key
+        # of each turn the bot answered (to count its intent and emotion, in the background).
+        self.metrics = metrics
+        self.parse_watch = parse_watch
 
     def _store_inbound(
         self,
@@ -231,6 +245,8 @@ class Router:
                 )
             except Exception:  # the ticket is escalated in the database: a rebuild finds it
                 logger.exception("could not queue %s", held.ticket_id)
+        if self.metrics is not None:
+            self.metrics.handoff(held.severity, "bot_unavailable")
         return Reply(APOLOGY_TICKET[lang].format(ticket=held.ticket_id), author="system")
 
     async def handle(
@@ -248,6 +264,21 @@ class Router:
         with take_update; a redelivery then never stores the message twice.
         `pending`: for channels that cannot push (REST), takes the messages waiting for this
         customer in the transaction that stores theirs; they come first in the answer."""
+        started = time.perf_counter()
+        replies, outcome = await self._handle(channel, sender_id, raw_text, update_id, pending)
+        if self.metrics is not None:
+            self.metrics.turn(channel, outcome, time.perf_counter() - started)
+        return replies
+
+    async def _handle(
+        self,
+        channel: str,
+        sender_id: str,
+        raw_text: str,
+        update_id: str | None,
+        pending: PendingTaker | None,
+    ) -> tuple[list[Reply], str]:
+        """handle()'s work; also returns the turn's outcome (bot.metrics.OUTCOMES)."""
         text = clean_text(raw_text)
         if not text:
             lang = detect_language(raw_text) or "en"
@@ -256,50 +287,89 @@ class Router:
                 waiting = await anyio.to_thread.run_sync(
                     self._take_pending, pending, channel, sender_id
                 )
-            return [*waiting, Reply(EMPTY[lang], author="system")]
+            return [*waiting, Reply(EMPTY[lang], author="system")], "empty"
         conversation_id, owner, lang, waiting = await anyio.to_thread.run_sync(
             self._store_inbound, channel, sender_id, text, update_id, pending
         )
-        return [
-            *waiting,
-            *await self._answer(channel, sender_id, text, conversation_id, owner, lang),
-        ]
+        answer, outcome = await self._answer(channel, sender_id, text, conversation_id, owner, lang)
+        return [*waiting, *answer], outcome
+
+    async def _ask_rasa(
+        self, key: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Rasa's answer to one message. While Rasa has not been ready since start-up, a
+        message that could not reach it waits (up to the start-up grace) and is sent again."""
+        started = self.startup.clock() if self.startup is not None else 0.0
+        try:
+            return await self._timed_send(key, text, metadata)
+        except RasaUnavailable as exc:
+            if self.startup is None or not self.startup.applies(key, exc):
+                raise
+        logger.info("Rasa is starting: %s waits up to %.0f s for it", key, self.startup.grace)
+        async with self.startup.turn(key):
+            ready = await self.startup.wait(key, started)
+            if self.metrics is not None:
+                self.metrics.startup_waits.labels("answered" if ready else "expired").inc()
+            if not ready:
+                raise RasaUnavailable(
+                    f"Rasa not ready within the start-up grace ({self.startup.grace:.0f} s)"
+                )
+            return await self._timed_send(key, text, metadata)
+
+    async def _timed_send(
+        self, key: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if self.metrics is None:
+            return await self.rasa.send(key, text, metadata)
+        started = time.perf_counter()
+        try:
+            answers = await self.rasa.send(key, text, metadata)
+        except RasaUnavailable as exc:
+            self.metrics.rasa_call(time.perf_counter() - started, exc)
+            raise
+        self.metrics.rasa_call(time.perf_counter() - started)
+        return answers
 
     async def _answer(
         self, channel: str, sender_id: str, text: str, conversation_id: int, owner: str, lang: str
-    ) -> list[Reply]:
-        """The answer to a stored message, by whoever owns the conversation; stored."""
+    ) -> tuple[list[Reply], str]:
+        """The answer to a stored message, by whoever owns the conversation; stored; and
+        the turn's outcome."""
         if owner != "bot" and self.on_customer_message is not None:
             try:
                 self.on_customer_message(conversation_id)
             except Exception:  # the message is stored: the console finds it on its next poll
                 logger.exception("console notification failed for %s", conversation_id)
         if owner == "agent":
-            return []  # the agent sees the message live; the bot stays silent
+            return [], "agent"  # the agent sees the message live; the bot stays silent
         if owner == "queue":
             if self.handover is None:
-                return []
+                return [], "queue"
             reply = await self.handover.holding_reply(conversation_id, lang)
             await anyio.to_thread.run_sync(self._store_replies, conversation_id, [reply])
-            return [reply]
+            return [reply], "queue"
         replies: list[Reply] = []
         for_bot = text
         if len(text) > self.max_chars:
             for_bot = text[: self.max_chars]
             replies.append(Reply(TRUNCATED[lang].format(n=self.max_chars), author="system"))
         key = conversation_key(channel, sender_id)
+        outcome = "bot"
         try:
-            answers = await self.rasa.send(
+            answers = await self._ask_rasa(
                 key,
                 safe_for_rasa(for_bot, self.allowed_intents),
                 {"channel": channel, "sender_id": sender_id},
             )
         except RasaUnavailable as exc:
             logger.warning("Rasa unavailable for %s: %s", key, exc)
+            outcome = "bot_unavailable"
             replies.append(
                 await self._bot_unavailable(channel, sender_id, conversation_id, lang, text)
             )
         else:
+            if self.parse_watch is not None:
+                self.parse_watch(key)
             replies.extend(
                 Reply(str(a.get("text") or ""), list(a.get("buttons") or []))
                 for a in answers
@@ -316,5 +386,8 @@ class Router:
                 )
                 if queued is not None:
                     replies.append(queued)
+                outcome = "handoff"
+                if self.metrics is not None:
+                    self.metrics.handoff(handoff.severity, "bot")
         await anyio.to_thread.run_sync(self._store_replies, conversation_id, replies)
-        return replies
+        return replies, outcome

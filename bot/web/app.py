@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
 from bot.channels import rest, telegram, webchat
-from bot.channels.limits import RateLimiter
+from bot.channels.shared_limits import make_limiter
 from bot.channels.telegram_agents import AgentGroup
 from bot.clock import utcnow
 from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.handoff.queue import make_queue
+from bot.metrics import Metrics, ParseWatcher
 from bot.paths import PROJECT_ROOT
 from bot.privacy import configure_logging
 from bot.routing.agent_desk import AgentDesk
@@ -30,6 +31,7 @@ from bot.routing.handover import Handover
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
 from bot.routing.router import Router
+from bot.routing.startup import StartupGrace
 from bot.tickets.remedy_policy import load_remedy_policy
 from bot.tickets.sla import load_policy
 from bot.web import (
@@ -42,6 +44,7 @@ from bot.web import (
     console_page,
     dashboard_page,
     health,
+    metrics,
     widget,
 )
 from bot.web.body_limit import BodyLimit
@@ -122,6 +125,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_timeout,
             settings.rasa_balance,
         )
+        # Messages wait for a Rasa still loading its model (COMPLAINTBOT_RASA_STARTUP_GRACE).
+        app.state.startup = StartupGrace(app.state.rasa, settings.rasa_startup_grace)
+        # Intents and emotions of answered turns, read from Rasa in the background.
+        app.state.parse_watch = ParseWatcher(
+            app.state.http,
+            app.state.rasa.url_for,
+            settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            app.state.metrics,
+        )
         # One way out to customers on any channel; channels register their deliverers.
         app.state.outbound = Outbound(app.state.sessions)
         policy = load_policy(settings.sla_policy)
@@ -161,6 +173,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             policy=policy,
             handover=app.state.handover,
             on_customer_message=customer_message,
+            startup=app.state.startup,
+            metrics=app.state.metrics,
+            parse_watch=app.state.parse_watch.observe,
         )
         app.state.webchat = webchat.WebchatHub()
         app.state.outbound.register("webchat", app.state.webchat.deliver)
@@ -170,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rasa=app.state.rasa,
             outbound=app.state.outbound,
             handover=app.state.handover,
+            metrics=app.state.metrics,
         )
         # What agents do with a handed-over conversation, from the console or Telegram.
         app.state.desk = AgentDesk(
@@ -194,17 +210,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.outbound.register("telegram", app.state.telegram.deliver)
             await app.state.telegram.start()
         start_sla_monitor(app, policy)
+        app.state.metrics.watch(
+            app.state.sessions,
+            webchat_sockets=app.state.webchat.connections,
+            console_sockets=app.state.console_live.sockets,
+            rasa_starting=app.state.startup.starting,
+            clock=lambda: getattr(app.state, "clock", utcnow)(),
+        )
         logger.info("gateway ready on %s:%s", settings.host, settings.port)
         try:
             yield
         finally:
             await stop_sla_monitor(app)
             await app.state.followup.drain()
+            await app.state.parse_watch.drain()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await app.state.rasa.close()
             await anyio.to_thread.run_sync(app.state.queue.close)
             await app.state.http.aclose()
+            app.state.limiter.close()
             engine.dispose()
 
     app = FastAPI(
@@ -215,8 +240,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    # Per-sender and per-address caps on customer requests (this process's own counts).
-    app.state.limiter = RateLimiter()
+    # GET /metrics: this app's own registry (bot.metrics), created with the app.
+    app.state.metrics = Metrics(domain_intents())
+    # Per-sender and per-address caps on customer requests, refusals counted in the metrics.
+    # Shared by every gateway in Redis when COMPLAINTBOT_REDIS_URL is set.
+    app.state.limiter = metrics.CountingLimiter(make_limiter(settings.redis_url), app.state.metrics)
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(RequestValidationError)
@@ -278,6 +306,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_page.router)
     app.include_router(dashboard_page.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app
 
 

@@ -66,6 +66,10 @@ class ConsoleLive:
     def forget(self, event: asyncio.Event) -> None:
         self._waiters.discard(event)
 
+    def sockets(self) -> int:
+        """Open console sockets of this process (each waits on one event)."""
+        return len(self._waiters)
+
 
 def _queue_key(snapshot: dict[str, Any]) -> str:
     """What makes the queue look different (not the waiting times: the console ticks those)."""
