@@ -272,7 +272,7 @@ def command_soak(args: argparse.Namespace) -> dict[str, Any]:
         def on_conversation(done: Stats) -> None:
             minute = int((time.monotonic() - started) // 60)
             while len(minutes) <= minute:
-                minutes.append(Stats())
+                minutes.append(Stats(duration=60.0))
             minutes[minute].merge(done)
             if minute >= 1 and f"{minute} min" not in memory:
                 memory[f"{minute} min"] = {**running.memory(), "bench client": self_rss_mib()}

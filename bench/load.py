@@ -48,20 +48,16 @@ class Stats:
     finished: float = 0.0
     duration: float = 0.0  # the summed lengths of the phases merged with merge_phase
 
-    def merge_phase(self, other: Stats) -> None:
-        """Adds a whole phase (a round): its time counts, the gap between rounds does not."""
-        self.latencies.extend(other.latencies)
-        self.errors.update(other.errors)
-        self.silent += other.silent
-        self.duration += other.seconds
-
     def merge(self, other: Stats) -> None:
+        """Adds another's turns (a conversation's to its phase's)."""
         self.latencies.extend(other.latencies)
         self.errors.update(other.errors)
         self.silent += other.silent
-        if not self.started or (other.started and other.started < self.started):
-            self.started = other.started
-        self.finished = max(self.finished, other.finished)
+
+    def merge_phase(self, other: Stats) -> None:
+        """Adds a whole phase (a round, a conversation): its time counts, gaps do not."""
+        self.merge(other)
+        self.duration += other.seconds
 
     @property
     def turns(self) -> int:
@@ -198,5 +194,5 @@ async def sequential(
                     client, side, new_sender(side, 0), scripts[n % len(scripts)], stats
                 )
                 stats.finished = time.monotonic()
-                results[side.name].merge(stats)
+                results[side.name].merge_phase(stats)
     return results

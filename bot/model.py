@@ -19,6 +19,7 @@ from pathlib import Path
 MODEL_INPUTS = (
     "config.yml", "domain.yml", "data", "bot/nlu/rasa_components.py", "requirements/rasa.txt",
     "bot/nlu/emotion_data", "bot/nlu/emotion.py", "bot/nlu/emotion_model.py",
+    "bot/nlu/intent_model.py",
 )  # fmt: skip
 _SUFFIXES = {".yml", ".yaml", ".py", ".txt", ".json", ".jsonl"}
 

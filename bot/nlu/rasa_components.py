@@ -16,7 +16,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -177,6 +177,103 @@ class EmotionClassifier(GraphComponent):
         texts = [message.get(TEXT) or "" for message in messages]
         for message, result in zip(messages, self._analyse(texts)):
             message.set("emotion", result.as_dict(), add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent):
+    """Intents from a linear model over character n-grams and the tokeniser's words
+    (bot.nlu.intent_model): trains in seconds where DIET took minutes, with calibrated
+    confidences and a full ranking for the FallbackClassifier and the dialogue."""
+
+    MODEL_FILE = "intent_model.pkl"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 1.0, "ranking_length": 10, "random_seed": 42}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **(config or {})}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """The model's code: Rasa's cache must retrain when it changes."""
+        import hashlib
+        from pathlib import Path
+
+        from bot.nlu import intent_model
+
+        return hashlib.sha256(Path(intent_model.__file__).read_bytes()).hexdigest()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
+        from bot.nlu.intent_model import IntentModel
+
+        with model_storage.read_from(resource) as directory:
+            model = IntentModel.load(directory / cls.MODEL_FILE)
+        return cls(config, model_storage, resource, model)
+
+    @staticmethod
+    def _words(message: Message) -> List[Text]:
+        return [token.text for token in message.get(TOKENS_NAMES[TEXT]) or []]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from bot.nlu.intent_model import IntentModel
+
+        examples = [e for e in training_data.intent_examples if e.get(TEXT)]
+        model = IntentModel(c=float(self._config["C"]), seed=int(self._config["random_seed"]))
+        model.fit(
+            [e.get(TEXT) for e in examples],
+            [self._words(e) for e in examples],
+            [e.get(INTENT) for e in examples],
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            model.save(directory / self.MODEL_FILE)
+        self.model = model
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        todo = [m for m in messages if (m.get(TEXT) or "").strip()]
+        if self.model is None or not todo:
+            return messages
+        rankings = self.model.rank(
+            [m.get(TEXT) for m in todo],
+            [self._words(m) for m in todo],
+            top=int(self._config["ranking_length"]),
+        )
+        for message, ranking in zip(todo, rankings):
+            listed = [{"name": name, "confidence": p} for name, p in ranking]
+            message.set(INTENT, listed[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, listed, add_to_output=True)
         return messages
 
 

@@ -69,17 +69,19 @@ class RasaClient:
     ) -> tuple[str, Any]:
         """One call on the conversation's replica: (replica URL, JSON answer). A replica that
         refuses the connection (nothing was sent) is skipped when balancing by turn."""
-        candidates = self._candidates(conversation_key)
-        for url in candidates:
+        *others, last = self._candidates(conversation_key)
+        for url in others:
             try:
                 return url, await self._json(
                     method, f"{url}{path}", params=params, json=json, timeout=timeout
                 )
             except RasaUnavailable as exc:
-                if not isinstance(exc.__cause__, httpx.ConnectError) or url == candidates[-1]:
+                if not isinstance(exc.__cause__, httpx.ConnectError):
                     raise
                 logger.warning("Rasa replica %s refused the connection; trying the next", url)
-        raise AssertionError("unreachable: the last candidate re-raises")
+        return last, await self._json(
+            method, f"{last}{path}", params=params, json=json, timeout=timeout
+        )
 
     async def _json(
         self,
