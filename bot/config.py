@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.owner_only import make_private_dir
 from bot.paths import DEFAULT_REMEDY_POLICY, DEFAULT_SLA_POLICY, DEFAULT_VAR_DIR, PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ SECRET_FIELDS = (
     "telegram_token",
     "telegram_webhook_secret",
     "alert_webhook",
+    "rest_token",
 )
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "token", "password", "test"}
 
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
     rasa_token: SecretStr | None = None
     actions_url: str = "http://127.0.0.1:5055"
     api_token: SecretStr | None = None
+    # The REST channel's integration token (bot.channels.rest_auth): required
+    # from REST clients when set; unset = REST open in development, refused in production.
+    rest_token: SecretStr | None = None
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
     # Checked against Telegram's X-Telegram-Bot-Api-Secret-Token header in webhook mode;
@@ -181,6 +186,12 @@ class Settings(BaseSettings):
                     )
                 if len(secret.get_secret_value()) < 16:
                     raise ValueError(f"COMPLAINTBOT_{name.upper()} must be at least 16 characters")
+            rest = self.rest_token
+            if rest is not None and (
+                rest.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+                or len(rest.get_secret_value()) < 16
+            ):
+                raise ValueError("COMPLAINTBOT_REST_TOKEN must be a real secret of 16+ characters")
         return self
 
     @property
@@ -232,7 +243,7 @@ def _stored_secret(path: Path) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if value:
             return value
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     value = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

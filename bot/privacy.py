@@ -64,6 +64,7 @@ SECRET_ENVIRONMENT = (
     "COMPLAINTBOT_TELEGRAM_TOKEN",
     "COMPLAINTBOT_TELEGRAM_WEBHOOK_SECRET",
     "COMPLAINTBOT_ALERT_WEBHOOK",
+    "COMPLAINTBOT_REST_TOKEN",
 )
 
 
@@ -87,9 +88,24 @@ def mask_secrets(text: str) -> str:
     return text
 
 
+# A web chat session id (wc_ + 32 hex digits) is the only key to a visitor's transcript
+# (GET /webchat/history): logged whole, it would let anyone who reads the logs read the
+# conversation. It shows as its first 4 hex digits (enough to tell two sessions apart in
+# one log, far too little to guess the rest), wherever it appears: uvicorn's
+# "WebSocket /webchat/ws?session=wc_…" line, the Rasa key "webchat:wc_…", our own lines.
+_SESSION_ID_RE = re.compile(r"(wc_)([0-9a-f]{4})[0-9a-f]{12,}", re.IGNORECASE)
+
+
+def mask_session_ids(text: str) -> str:
+    """Replaces web chat session ids by their first 4 hex digits and asterisks."""
+    if not text:
+        return text
+    return _SESSION_ID_RE.sub(r"\1\2***", text)
+
+
 def mask_log_text(text: str) -> str:
-    """What a log line may show: no secrets, personal data masked."""
-    return mask_pii(mask_secrets(text))
+    """What a log line may show: no secrets or session ids, personal data masked."""
+    return mask_pii(mask_session_ids(mask_secrets(text)))
 
 
 class PiiMaskingFilter(logging.Filter):

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings, child_environment, ensure_secrets, load_settings
 from bot.model import rasa_environment
+from bot.owner_only import UMASK, open_private, secure_tree
 
 
 def free_port() -> int:
@@ -94,10 +95,11 @@ class Service:
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self, cwd: Path) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop())
+        self._log = open_private(self.log_path)  # closed in stop()
         self.process = subprocess.Popen(
             self.command,
+            # Logs, databases, tokens and evidence the process writes are owner-only.
+            umask=UMASK,
             cwd=cwd,
             env=self.env,
             stdout=self._log,
@@ -248,6 +250,7 @@ class Stack:
         self, say: Callable[[str], None] = print, should_stop: Callable[[], bool] = lambda: False
     ) -> None:
         try:
+            secure_tree(self.settings.var_dir)
             for service in self.services:
                 service.start(self.root)
             for service in self.services:

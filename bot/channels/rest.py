@@ -1,4 +1,8 @@
-"""REST channel in Rasa's format: POST /webhooks/rest/webhook (DESIGN §7)."""
+"""REST channel in Rasa's format: POST /webhooks/rest/webhook (DESIGN §7).
+
+Who may act as a customer: with COMPLAINTBOT_REST_TOKEN set, the integration (its token) or
+a client holding the customer's signed sender id; without it, anyone in development and no
+one in production (bot.channels.rest_auth)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from bot.channels.limits import NOTHING_LOST, enforce, request_ip, sender_checks
 from bot.channels.problems import problem
+from bot.channels.rest_auth import REST_SIGNATURE_HEADER, require_rest_customer
 from bot.routing.outbound import Outbound
 from bot.routing.router import Router
 
@@ -17,8 +22,13 @@ router = APIRouter(tags=["channels"])
 CHANNEL = "rest"
 
 
-# Beyond FastAPI's own 422 (bot.web.app documents its body): the rate caps.
+# Beyond FastAPI's own 422 (bot.web.app documents its body): credentials and rate caps.
 OVER_THE_CAP: dict[int | str, dict[str, Any]] = {
+    401: problem(
+        "no valid credentials for this customer: with COMPLAINTBOT_REST_TOKEN set, send "
+        f"`Authorization: Bearer <token>` or `{REST_SIGNATURE_HEADER}: <HMAC-SHA256 of the "
+        "sender id>`; nothing was stored or taken"
+    ),
     429: problem(
         "over the per-sender or per-address cap (COMPLAINTBOT_RATE_LIMIT_*): nothing was "
         "stored; send again after Retry-After seconds",
@@ -58,6 +68,7 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[dict[str, An
     routing: Router = request.app.state.router
     outbound: Outbound = request.app.state.outbound
     sender = body.sender.strip() or body.sender
+    require_rest_customer(request, sender)
     settings = request.app.state.settings
     enforce(request, sender_checks(settings, CHANNEL, sender, request_ip(request, settings)))
     # Messages waiting for this customer are taken in the transaction that stores theirs.
@@ -79,6 +90,7 @@ async def rest_pending(
     an agent or a follow-up said. Each message is returned once."""
     outbound: Outbound = request.app.state.outbound
     sender = sender.strip() or sender
+    require_rest_customer(request, sender)
     settings = request.app.state.settings
     ip = request_ip(request, settings)
     enforce(request, sender_checks(settings, CHANNEL, sender, ip, poll=True), NOTHING_LOST)

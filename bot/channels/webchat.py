@@ -3,7 +3,14 @@
 Every browser gets a random session id (kept in its localStorage); the channel is
 "webchat" and the session id is the sender id. Frames are JSON objects with a "type".
 
+The session id is the key to the visitor's transcript, so it does not travel in the URL
+(where proxies and servers log it): the widget connects to `/webchat/ws` and sends it in
+its first frame, `{"type": "hello", "session": "wc_..."}`, within HELLO_SECONDS. The older
+form `/webchat/ws?session=wc_...` is still accepted (session ids are masked in our logs
+either way, bot.privacy).
+
 From the widget:
+    {"type": "hello", "session": "wc_..."}                  first frame (unless ?session=)
     {"type": "message", "text": "...", "id": "c1"}         the customer's text ("id" optional)
     {"type": "button", "payload": "/affirm", "title": "Yes", "id": "c2"}   a button pressed
     {"type": "ping"}
@@ -73,6 +80,8 @@ HISTORY_LIMIT = 200
 # Frames per connection in a sliding window: a runaway script gets errors, not service.
 RATE_FRAMES, RATE_SECONDS = 30, 10.0
 POLICY_VIOLATION = 1008
+# Seconds a new socket has to name its session in its first frame.
+HELLO_SECONDS = 10.0
 TRY_AGAIN_LATER = 1013
 
 router = APIRouter(tags=["channels"])
@@ -95,6 +104,25 @@ class FrameError(ValueError):
 
 def valid_session_id(value: str) -> bool:
     return bool(SESSION_ID.match(value))
+
+
+BAD_SESSION = "'session' must be wc_ followed by 32 hex digits"
+
+
+def parse_hello(raw: Mapping[str, Any]) -> str:
+    """The session id of a socket's first frame, `{"type": "hello", "session": "wc_..."}`;
+    raises FrameError("bad_session") for anything else."""
+    text = raw.get("text")
+    try:
+        frame = json.loads(text) if isinstance(text, str) and len(text) <= 1024 else None
+    except ValueError:
+        frame = None
+    if not isinstance(frame, dict) or frame.get("type") != "hello":
+        raise FrameError("bad_session", "the first frame must be {'type': 'hello', 'session'}")
+    session = frame.get("session")
+    if not isinstance(session, str) or not valid_session_id(session):
+        raise FrameError("bad_session", BAD_SESSION)
+    return session
 
 
 def parse_frame(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -328,16 +356,37 @@ async def _handle_customer(
         await connection.send({"type": "ack", "id": frame["id"]})
 
 
-@router.websocket("/webchat/ws")
-async def webchat_socket(websocket: WebSocket, session: str = "") -> None:
-    """The widget's connection: history first, then messages both ways."""
-    await websocket.accept()
-    if not valid_session_id(session):
-        await websocket.send_json(
-            FrameError("bad_session", "'session' must be wc_ followed by 32 hex digits").frame()
-        )
+async def _read_session(websocket: WebSocket, query: str | None) -> str | None:
+    """The socket's session id: from the legacy query parameter, else from the hello frame.
+    None when the browser went away first; a refusal is sent and the socket closed when the
+    session id is missing or malformed."""
+    try:
+        if query is not None:
+            if valid_session_id(query):
+                return query
+            raise FrameError("bad_session", BAD_SESSION)
+        try:
+            with anyio.fail_after(HELLO_SECONDS):
+                raw = await websocket.receive()
+        except TimeoutError:
+            raise FrameError("bad_session", "no hello frame naming the session") from None
+        if raw["type"] == "websocket.disconnect":
+            return None
+        return parse_hello(raw)
+    except FrameError as refusal:
+        await websocket.send_json(refusal.frame())
         await websocket.close(code=POLICY_VIOLATION)
+        return None
+
+
+@router.websocket("/webchat/ws")
+async def webchat_socket(websocket: WebSocket, session: str | None = None) -> None:
+    """The widget's connection: the hello frame, history first, then messages both ways."""
+    await websocket.accept()
+    found = await _read_session(websocket, session)
+    if found is None:
         return
+    session = found
     state = websocket.app.state
     hub: WebchatHub = state.webchat
     outbound: Outbound = state.outbound

@@ -16,6 +16,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
+from bot.owner_only import make_private_dir, write_private
 from bot.tickets import deadlines
 from bot.tickets.audit import Actor, record
 from bot.tickets.models import Ticket
@@ -55,8 +56,8 @@ def store_file(directory: Path, data: bytes, original_name: str, now: datetime) 
     suffix = suffix.lower() if _SAFE_SUFFIX.match(suffix) else ".bin"
     relative = Path(now.strftime("%Y%m%d")) / f"{uuid.uuid4().hex}{suffix}"
     target = directory / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    make_private_dir(target.parent)
+    write_private(target, data)
     return relative.as_posix()
 
 

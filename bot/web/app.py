@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
-from bot.channels import rest, telegram, webchat
+from bot.channels import rest, rest_auth, telegram, webchat
 from bot.channels.shared_limits import make_limiter
 from bot.channels.telegram_agents import AgentGroup
 from bot.clock import utcnow
@@ -23,6 +24,7 @@ from bot.config import Settings, ensure_secrets, load_settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.handoff.queue import make_queue
 from bot.metrics import Metrics, ParseWatcher
+from bot.owner_only import UMASK, secure_tree
 from bot.paths import PROJECT_ROOT
 from bot.privacy import configure_logging
 from bot.routing.agent_desk import AgentDesk
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        secure_tree(settings.var_dir)  # owner-only, also what older versions left looser
         upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         app.state.settings = settings
@@ -217,6 +220,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rasa_starting=app.state.startup.starting,
             clock=lambda: getattr(app.state, "clock", utcnow)(),
         )
+        rest_note = rest_auth.startup_warning(settings)
+        if rest_note is not None:
+            logger.warning(rest_note)
         logger.info("gateway ready on %s:%s", settings.host, settings.port)
         try:
             yield
@@ -313,5 +319,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """uvicorn factory entry point: `uvicorn --factory bot.web.app:app_from_environment`."""
     settings = load_settings()
+    os.umask(UMASK)  # whatever this process writes (database, evidence) is owner-only
     configure_logging(settings.log_level)
     return create_app(settings)

@@ -302,8 +302,7 @@
   function socketUrl() {
     var url = new URL("webchat/ws", base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("session", session);
-    return url.href;
+    return url.href; // the session goes in the first frame, never in the URL (logs keep URLs)
   }
 
   function connect() {
@@ -314,6 +313,9 @@
     setStatus(t.connecting);
     var ws = new WebSocket(socketUrl());
     socket = ws;
+    ws.addEventListener("open", function () {
+      if (socket === ws) ws.send(JSON.stringify({ type: "hello", session: session }));
+    });
     ws.addEventListener("message", function (event) {
       if (socket !== ws) return;
       lastHeard = Date.now();
