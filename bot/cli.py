@@ -72,7 +72,12 @@ def cmd_customer_forget(args: argparse.Namespace) -> int:
     from sqlalchemy import text
 
     from bot.clock import utcnow
-    from bot.customers.forget import forget_customer, forget_in_tracker_store, tracker_key
+    from bot.customers.forget import (
+        delete_evidence_files,
+        forget_customer,
+        forget_in_tracker_store,
+        tracker_key,
+    )
     from bot.db import transaction
     from bot.tickets.audit import Actor
     from bot.tickets.models import CHANNELS
@@ -83,6 +88,8 @@ def cmd_customer_forget(args: argparse.Namespace) -> int:
         report = forget_customer(
             session, sender_id=args.sender, channel=args.channel, actor=actor, now=utcnow()
         )
+    # Committed: the files of the deleted evidence rows go too.
+    files = delete_evidence_files(settings.var_dir / "evidence", report.evidence_files)
     if settings.is_sqlite:
         with sessions() as session:  # fold the WAL into the file: no old text left there
             session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
@@ -101,7 +108,8 @@ def cmd_customer_forget(args: argparse.Namespace) -> int:
     _say(
         f"forgotten: {report.customers} customer record(s), {report.tickets} ticket(s) "
         f"anonymised, {report.messages} message(s) redacted, {tracker_rows} Rasa tracker "
-        f"event(s) deleted; audited as {actor.name}"
+        f"event(s) deleted, {report.evidence} evidence item(s) and {files} file(s) deleted; "
+        f"audited as {actor.name}"
     )
     return 0
 
@@ -403,7 +411,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     print(f"chatting with {url} as {sender}. Type a message (Chinese or English); "
           "a number picks a button; Ctrl-D quits.")  # fmt: skip
     buttons: list[dict[str, str]] = []
-    with httpx.Client(base_url=url, timeout=60.0) as client:
+    # The REST channel's integration token, when the gateway requires one.
+    headers = (
+        {"Authorization": f"Bearer {settings.rest_token.get_secret_value()}"}
+        if settings.rest_token is not None
+        else {}
+    )
+    with httpx.Client(base_url=url, timeout=60.0, headers=headers) as client:
         while True:
             try:
                 line = input("you> ").strip()

@@ -3,8 +3,10 @@
 What goes: contact phone and e-mail (customer row and tickets), the complaint text,
 order number and product (free text the customer typed), the resolution note, the notes
 and reasons on remedy requests, every message in their conversation (replaced by
-"[redacted]"), free text in their tickets' audit events, and their conversation in Rasa's
-tracker store. Their channel identity is
+"[redacted]"), free text in their tickets' audit events, their evidence (the rows with file
+names, captions, Telegram file ids and chat ids, and the files themselves: the caller
+deletes the files in `ForgetReport.evidence_files` once the transaction is committed), and
+their conversation in Rasa's tracker store. Their channel identity is
 replaced by a pseudonym built from a random, discarded salt: nobody can link it back,
 not even by trying every possible Telegram chat id.
 
@@ -19,18 +21,19 @@ import hashlib
 import logging
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.conversations.keys import conversation_key
 from bot.conversations.models import Conversation, Message
 from bot.customers.models import Customer
 from bot.tickets.audit import Actor, record
+from bot.tickets.evidence import Evidence
 from bot.tickets.models import RemedyRequest, Ticket
 
 logger = logging.getLogger(__name__)
@@ -55,6 +58,9 @@ class ForgetReport:
     customers: int = 0
     tickets: int = 0
     messages: int = 0
+    evidence: int = 0  # evidence rows deleted
+    # Their files, relative to the evidence directory: delete_evidence_files after commit.
+    evidence_files: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -97,7 +103,7 @@ def scrub_event_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _identities(session: Session, sender_id: str, channel: str | None) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    for model in (Customer, Ticket, Conversation):
+    for model in (Customer, Ticket, Conversation, Evidence):
         stmt = select(model.channel, model.sender_id).where(model.sender_id == sender_id)
         if channel is not None:
             stmt = stmt.where(model.channel == channel)
@@ -167,6 +173,36 @@ def _forget_conversation(session: Session, *, channel: str, sender_id: str, alia
     return int(redacted.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _forget_evidence(session: Session, *, channel: str, sender_id: str, alias: str) -> list[str]:
+    """Deletes the customer's evidence rows (received from them, or on their tickets, now
+    under `alias`); returns the stored files' relative paths."""
+    theirs = or_(
+        and_(Evidence.channel == channel, Evidence.sender_id == sender_id),
+        Evidence.ticket_id.in_(select(Ticket.id).where(Ticket.sender_id == alias)),
+    )
+    paths = list(session.scalars(select(Evidence.stored_path).where(theirs)))
+    session.execute(delete(Evidence).where(theirs))
+    return paths
+
+
+def delete_evidence_files(directory: Path, paths: list[str]) -> int:
+    """Deletes the evidence files `paths` (relative to `directory`, as stored); a path that
+    points outside the directory is ignored. Returns how many files were deleted."""
+    root = directory.resolve()
+    deleted = 0
+    for relative in paths:
+        target = (root / relative).resolve()
+        if not target.is_relative_to(root) or target == root:
+            logger.warning("evidence path outside %s ignored", root)
+            continue
+        try:
+            target.unlink()
+            deleted += 1
+        except FileNotFoundError:
+            pass
+    return deleted
+
+
 def forget_customer(
     session: Session, *, sender_id: str, actor: Actor, now: datetime, channel: str | None = None
 ) -> ForgetReport:
@@ -205,13 +241,19 @@ def forget_customer(
         report.messages += _forget_conversation(
             session, channel=ident_channel, sender_id=ident_sender, alias=alias
         )
+        files = _forget_evidence(
+            session, channel=ident_channel, sender_id=ident_sender, alias=alias
+        )
+        report.evidence += len(files)
+        report.evidence_files.extend(files)
     session.flush()
     logger.info(
-        "customer forgotten by %s: %d identities, %d tickets, %d messages",
+        "customer forgotten by %s: %d identities, %d tickets, %d messages, %d evidence",
         actor.name,
         report.identities,
         report.tickets,
         report.messages,
+        report.evidence,
     )
     return report
 

@@ -316,3 +316,80 @@ def test_a_missing_tracker_store_or_table_is_nothing_to_delete(tmp_path):
 )  # fmt: skip
 def test_event_data_keeps_only_what_is_not_personal(data, expected):
     assert scrub_event_data(data) == expected
+
+
+# Evidence: what the customer sent as photos and documents, with names and captions that
+# say who they are, and the Telegram chat id they came from.
+EVIDENCE_NAME = "王小明_身份证_JD7654321.jpg"
+EVIDENCE_CAPTION = "内胆起皮的照片，收据上有我的地址"
+TELEGRAM_FILE_ID = "AgACAgUAAxkBAAIBQ2VfX3telegramfileid"
+
+
+def _evidence(sessions, directory: Path, channel: str, sender: str, name: str,
+              caption: str | None) -> str:  # fmt: skip
+    from bot.tickets.evidence import add_evidence, store_file
+
+    data = f"photo of {sender}".encode()
+    stored = store_file(directory, data, name, NOW)
+    with transaction(sessions) as session:
+        add_evidence(session, channel=channel, sender_id=sender, kind="photo", file_name=name,
+                     mime_type="image/jpeg", size=len(data), stored_path=stored, now=NOW,
+                     external_id=TELEGRAM_FILE_ID if channel == "telegram" else None,
+                     caption=caption)  # fmt: skip
+    return stored
+
+
+def test_evidence_rows_and_files_of_the_customer_are_erased(engine, sessions, world, tmp_path):
+    from bot.customers.forget import delete_evidence_files
+    from bot.tickets.evidence import Evidence
+
+    directory = tmp_path / "evidence"
+    # On the open Telegram ticket (linked), on the REST channel with no open ticket
+    # (waiting), and the other customer's.
+    theirs = [
+        _evidence(sessions, directory, "telegram", SENDER, EVIDENCE_NAME, EVIDENCE_CAPTION),
+        _evidence(sessions, directory, "rest", SENDER, "receipt.pdf", f"call {PHONE}"),
+    ]
+    others = _evidence(sessions, directory, "rest", OTHER, "box.jpg", "the box")
+    with sessions() as session:
+        linked = session.scalars(select(Evidence.ticket_id).order_by(Evidence.id)).all()
+    assert linked[0] == world["second"]  # the Telegram photo is on the open ticket
+    before = "\n".join(scan(engine))
+    assert EVIDENCE_NAME in before and EVIDENCE_CAPTION in before and TELEGRAM_FILE_ID in before
+
+    report = _forget(sessions)
+
+    assert report.evidence == 2 and sorted(report.evidence_files) == sorted(theirs)
+    after = scan(engine)
+    secrets = (*SECRETS, EVIDENCE_NAME, EVIDENCE_CAPTION, TELEGRAM_FILE_ID, "receipt.pdf")
+    leftovers = [value for value in after for secret in secrets if secret in value]
+    assert leftovers == []
+    with sessions() as session:
+        kept = session.execute(select(Evidence.sender_id, Evidence.file_name)).all()
+    assert [tuple(row) for row in kept] == [(OTHER, "box.jpg")]
+
+    assert delete_evidence_files(directory, report.evidence_files) == 2
+    assert [p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()] == [
+        others
+    ]
+    # Paths that would leave the directory are never followed.
+    outside = tmp_path / "keep.txt"
+    outside.write_text("not evidence")
+    assert delete_evidence_files(directory, ["../keep.txt", "/etc/hostname", "."]) == 0
+    assert outside.exists()
+
+
+def test_a_customer_known_only_by_their_evidence_is_found_and_forgotten(engine, sessions,
+                                                                          tmp_path):  # fmt: skip
+    from bot.tickets.evidence import Evidence
+
+    _evidence(sessions, tmp_path / "evidence", "telegram", "555000111", "me.jpg", "my face")
+    report = _forget_sender(sessions, "555000111")
+    assert (report.identities, report.evidence) == (1, 1)
+    with sessions() as session:
+        assert session.scalars(select(Evidence)).all() == []
+
+
+def _forget_sender(sessions, sender: str):
+    with transaction(sessions) as session:
+        return forget_customer(session, sender_id=sender, actor=OPERATOR, now=NOW)
