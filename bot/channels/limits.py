@@ -9,6 +9,7 @@ is stored: the caller answers 429 and tells the client to send it again later.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
@@ -20,6 +21,8 @@ from fastapi import HTTPException, Request
 from starlette.requests import HTTPConnection
 
 from bot.config import Settings
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
 # REST clients that cannot be pushed to poll GET /webhooks/rest/messages: their polls get a
@@ -119,10 +122,45 @@ def _trusted(address: str, trusted: Sequence[Network]) -> bool:
 
 
 def request_ip(connection: HTTPConnection, settings: Settings) -> str:
-    """The client address of a request or a WebSocket."""
+    """The client address of a request or a WebSocket: the one function every per-address
+    decision uses (rate caps, the web chat's connections, the console sign-in throttle)."""
     peer = connection.client.host if connection.client is not None else None
     forwarded = connection.headers.get("x-forwarded-for")
-    return client_ip(peer, forwarded, settings.trusted_proxy_networks)
+    trusted = settings.trusted_proxy_networks
+    if not trusted and peer is not None:
+        _note_private_peer(peer)
+    return client_ip(peer, forwarded, trusted)
+
+
+_warned_private_peer = False
+
+
+def shared_address_warning(peer: str) -> str | None:
+    """Why a direct peer at `peer` (with no trusted proxies) may stand for many clients: a
+    private, non-loopback address is a reverse proxy, a load balancer or a Docker bridge."""
+    try:
+        address = ip_address(peer)
+    except ValueError:
+        return None
+    if address.is_loopback or not address.is_private:
+        return None
+    return (
+        f"clients reach this gateway from the private address {peer} and "
+        "COMPLAINTBOT_TRUSTED_PROXIES is empty: if that is a reverse proxy, a load balancer "
+        "or a Docker bridge, every client shares its address for the rate caps and the "
+        "console sign-in throttle; list it in COMPLAINTBOT_TRUSTED_PROXIES"
+    )
+
+
+def _note_private_peer(peer: str) -> None:
+    """Warns once per process about the first private direct peer (see above)."""
+    global _warned_private_peer
+    if _warned_private_peer:
+        return
+    warning = shared_address_warning(peer)
+    if warning is not None:
+        _warned_private_peer = True
+        logger.warning(warning)
 
 
 def address_check(settings: Settings, ip: str) -> Check:

@@ -181,7 +181,8 @@ async def login(request: Request, response: Response, body: Login) -> dict[str, 
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        # Always in production: behind a TLS-terminating proxy the gateway itself sees http.
+        secure=request.url.scheme == "https" or request.app.state.settings.env == "production",
         path="/",
     )
     return me

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.service import agent_for_token
 from bot.agents.sessions import agent_for_session
+from bot.channels.limits import request_ip
 from bot.clock import utcnow
 from bot.routing.agent_desk import DeskAgent
 from bot.tickets.audit import SERVICE, Actor
@@ -137,9 +138,9 @@ class LoginThrottle:
     client address.
 
     In memory and per gateway process: a restart forgets, and with N gateway replicas a
-    guesser gets N times the attempts (still a handful per quarter hour each). Behind a
-    reverse proxy the client address is the proxy's unless uvicorn trusts its
-    X-Forwarded-For (uvicorn's `--proxy-headers --forwarded-allow-ips`).
+    guesser gets N times the attempts (still a handful per quarter hour each). The client
+    address is the rate caps' (client_address): behind a proxy listed in
+    COMPLAINTBOT_TRUSTED_PROXIES, the client its X-Forwarded-For names.
 
     An attempt counts when it starts (`admit`), so a burst of parallel requests cannot all
     slip in before the first one fails; a success takes it back and clears the username's
@@ -213,4 +214,6 @@ def login_throttle(request: Request) -> LoginThrottle:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    """The client's address as the rate caps see it (X-Forwarded-For believed only from
+    COMPLAINTBOT_TRUSTED_PROXIES): behind a proxy, not the proxy's address for everyone."""
+    return request_ip(request, request.app.state.settings)
