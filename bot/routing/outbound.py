@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import anyio
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.service import display_names
@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 # deliver(sender_id, replies) -> True when the customer has them now.
 Deliverer = Callable[[str, Sequence[Reply]], Awaitable[bool]]
+# present(sender_id) -> True when the customer is connected to this gateway.
+Presence = Callable[[str], bool]
+# publish(channel, sender_id): tells the other gateways that messages wait (bot.routing.relay).
+Publisher = Callable[[str, str], Awaitable[None]]
 
 
 def reply_from_message(message: Message, display_names: dict[str, str] | None = None) -> Reply:
@@ -42,9 +46,15 @@ class Outbound:
         self.sessions = sessions
         self.clock = clock
         self._deliverers: dict[str, Deliverer] = {}
+        self._present: dict[str, Presence] = {}
+        # Set when several gateways share Redis: messages for a customer connected to
+        # another gateway are announced there (bot.routing.relay).
+        self.publish: Publisher | None = None
 
-    def register(self, channel: str, deliver: Deliverer) -> None:
+    def register(self, channel: str, deliver: Deliverer, present: Presence | None = None) -> None:
         self._deliverers[channel] = deliver
+        if present is not None:
+            self._present[channel] = present
 
     def _store(self, channel: str, sender_id: str, replies: Sequence[Reply]) -> list[int]:
         now = self.clock()
@@ -108,7 +118,61 @@ class Outbound:
             return False
         if delivered:
             await anyio.to_thread.run_sync(self.mark_delivered, ids)
+        elif self.publish is not None:
+            await self.publish(channel, sender_id)  # connected to another gateway, maybe
         return delivered
+
+    def _claim_pending(self, channel: str, sender_id: str) -> tuple[list[int], list[Reply]]:
+        """The messages waiting for the customer that this process marks delivered first:
+        one conditional UPDATE each, so two gateways never both take one."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            rows = list(
+                session.scalars(
+                    select(Message)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .where(
+                        Conversation.channel == channel,
+                        Conversation.sender_id == sender_id,
+                        Message.direction == "out",
+                        Message.delivered_at.is_(None),
+                    )
+                    .order_by(Message.id)
+                )
+            )
+            taken = []
+            for message in rows:
+                claimed = session.execute(
+                    update(Message)
+                    .where(Message.id == message.id, Message.delivered_at.is_(None))
+                    .values(delivered_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if getattr(claimed, "rowcount", 0) == 1:
+                    taken.append(message)
+            names = display_names(
+                session,
+                {m.author.split(":", 1)[1] for m in taken if m.author.startswith("agent:")},
+            )
+            return [m.id for m in taken], [reply_from_message(m, names) for m in taken]
+
+    def _unclaim(self, message_ids: Sequence[int]) -> None:
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(Message).where(Message.id.in_(message_ids)).values(delivered_at=None)
+            )
+
+    async def deliver_waiting(self, channel: str, sender_id: str) -> None:
+        """Pushes what waits for the customer, when they are connected to this gateway (a
+        relayed notice from another gateway)."""
+        deliver, present = self._deliverers.get(channel), self._present.get(channel)
+        if deliver is None or present is None or not present(sender_id):
+            return
+        ids, replies = await anyio.to_thread.run_sync(self._claim_pending, channel, sender_id)
+        if not replies:
+            return
+        if not await deliver(sender_id, replies):  # the socket closed meanwhile
+            await anyio.to_thread.run_sync(self._unclaim, ids)
 
     def _take_pending(self, channel: str, sender_id: str) -> list[Reply]:
         with transaction(self.sessions) as session:

@@ -32,6 +32,7 @@ from bot.routing.followup import FollowUp
 from bot.routing.handover import Handover
 from bot.routing.outbound import Outbound
 from bot.routing.rasa_client import RasaClient
+from bot.routing.relay import Relay
 from bot.routing.router import Router
 from bot.routing.startup import StartupGrace
 from bot.tickets.remedy_policy import load_remedy_policy
@@ -51,6 +52,7 @@ from bot.web import (
 )
 from bot.web.body_limit import BodyLimit
 from bot.web.outage import STORAGE_DOWN, storage_unavailable
+from bot.web.shared_throttle import make_login_throttle
 from bot.web.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
@@ -181,7 +183,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             parse_watch=app.state.parse_watch.observe,
         )
         app.state.webchat = webchat.WebchatHub()
-        app.state.outbound.register("webchat", app.state.webchat.deliver)
+        app.state.outbound.register(
+            "webchat",
+            app.state.webchat.deliver,
+            present=lambda sender: app.state.webchat.open_sockets(sender) > 0,
+        )
+        # Several gateways on one Redis: an agent's message reaches the customer's web chat
+        # on whichever gateway holds it (bot.routing.relay).
+        app.state.relay = None
+        if settings.redis_url:
+            app.state.relay = Relay(settings.redis_url, app.state.outbound.deliver_waiting)
+            app.state.outbound.publish = app.state.relay.publish
+            app.state.relay.start()
         # 回访: after a resolution the bot asks the customer for a rating on their channel.
         app.state.followup = FollowUp(
             sessions=app.state.sessions,
@@ -230,6 +243,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stop_sla_monitor(app)
             await app.state.followup.drain()
             await app.state.parse_watch.drain()
+            if app.state.relay is not None:
+                await app.state.relay.close()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             await app.state.rasa.close()
@@ -251,6 +266,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Per-sender and per-address caps on customer requests, refusals counted in the metrics.
     # Shared by every gateway in Redis when COMPLAINTBOT_REDIS_URL is set.
     app.state.limiter = metrics.CountingLimiter(make_limiter(settings.redis_url), app.state.metrics)
+    if settings.redis_url:  # the console's sign-in throttle, shared by every gateway too
+        app.state.login_throttle = make_login_throttle(settings.redis_url)
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(RequestValidationError)

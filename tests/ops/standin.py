@@ -19,6 +19,10 @@ from bot.stack import free_port
 
 SERVICE_TOKEN = "service-token-for-tests-0123456789"
 ANSWER = "Hello from the stand-in Rasa."
+FOLLOW_UP = "Your ticket is resolved. How would you rate our help, 1 to 5?"
+# A customer message "HANDOFF <ticket id>" makes the stand-in hand over, as the real bot's
+# action server does with a `handoff` custom message.
+HANDOFF = "HANDOFF "
 
 
 def wait_until(predicate: Callable[[], Any], *, timeout: float, what: str) -> Any:
@@ -39,8 +43,19 @@ def _rasa_app(turns: list[str]) -> Starlette:
 
     async def webhook(request: Request) -> JSONResponse:
         body = await request.json()
-        turns.append(str(body["message"]))
-        return JSONResponse([{"recipient_id": body["sender"], "text": ANSWER}])
+        text = str(body["message"])
+        turns.append(text)
+        answers: list[dict[str, Any]] = [{"recipient_id": body["sender"], "text": ANSWER}]
+        if text.startswith(HANDOFF):
+            handoff = {"ticket_id": text[len(HANDOFF) :], "severity": "general", "reason": "x"}
+            answers.append({"recipient_id": body["sender"], "custom": {"handoff": handoff}})
+        return JSONResponse(answers)
+
+    async def events(request: Request) -> JSONResponse:  # pause, resume
+        return JSONResponse({})
+
+    async def trigger(request: Request) -> JSONResponse:  # the follow-up
+        return JSONResponse({"messages": [{"recipient_id": "x", "text": FOLLOW_UP}]})
 
     async def tracker(request: Request) -> JSONResponse:
         latest = {"intent": {"name": "greet"}, "emotion": {"level": "calm", "score": 0.1}}
@@ -52,6 +67,8 @@ def _rasa_app(turns: list[str]) -> Starlette:
             Route("/health", status),  # as the action server's health check
             Route("/webhooks/rest/webhook", webhook, methods=["POST"]),
             Route("/conversations/{key}/tracker", tracker),
+            Route("/conversations/{key}/tracker/events", events, methods=["POST"]),
+            Route("/conversations/{key}/trigger_intent", trigger, methods=["POST"]),
         ]
     )
 

@@ -1,10 +1,12 @@
-"""Rate caps shared by every gateway in Redis (COMPLAINTBOT_REDIS_URL): atomic sliding
-windows, one cap for N gateways, nothing personal in key names, and a Redis outage that
-falls back to this process's counts instead of failing the customer."""
+"""Rate caps and the console's sign-in throttle shared by every gateway in Redis
+(COMPLAINTBOT_REDIS_URL): atomic sliding windows, one allowance for N gateways, nothing
+personal in key names, and a Redis outage that falls back to this process's counts instead
+of failing anyone."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import redis
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 from bot.channels.shared_limits import RedisRateLimiter, key_name
 from bot.stack import free_port
 from bot.web.app import create_app
+from bot.web.shared_throttle import RedisLoginThrottle
 
 
 def _limiter(redis_url: str, prefix: str) -> RedisRateLimiter:
@@ -81,3 +84,47 @@ def test_two_gateways_share_the_cap(ops_settings, stand_in_rasa, redis_url, post
 
         assert [send(gateway_a), send(gateway_b)] == [200, 200]
         assert [send(gateway_a), send(gateway_b)] == [429, 429]
+
+
+def test_sign_in_failures_are_counted_once_for_two_gateways(ops_settings, redis_url):
+    username = f"guesser-{uuid.uuid4().hex[:8]}"
+    settings = ops_settings(redis_url=redis_url)
+    with (
+        TestClient(create_app(settings)) as gateway_a,
+        TestClient(create_app(settings)) as gateway_b,
+    ):
+        assert isinstance(gateway_a.app.state.login_throttle, RedisLoginThrottle)
+
+        def sign_in(gateway: TestClient) -> int:
+            body = {"username": username, "password": "not the password"}
+            return gateway.post("/api/console/login", json=body).status_code
+
+        failures = [sign_in(gateway) for gateway in [gateway_a, gateway_b] * 3][:5]
+        assert failures == [401] * 5  # LOGIN_FAILURES_PER_USERNAME, spread over both
+        refused = gateway_a.post("/api/console/login", json={"username": username, "password": "x"})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert sign_in(gateway_b) == 429
+
+
+def test_sign_in_throttle_success_clears_and_redis_down_falls_back(redis_url):
+    prefix = f"test:login:{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    throttle = RedisLoginThrottle(client, prefix=prefix)
+    throttle.limits = {"username": 2, "address": 10}
+    now = datetime.now(UTC)
+    try:
+        assert throttle.admit("Ann", "10.0.0.1", now) is None
+        assert throttle.admit("ann", "10.0.0.1", now + timedelta(seconds=1)) is None
+        assert throttle.admit("ann", "10.0.0.1", now + timedelta(seconds=2)) is not None
+        assert throttle.admit("bob", "10.0.0.1", now + timedelta(seconds=2)) is None
+        throttle.succeeded("bob", "10.0.0.1", now + timedelta(seconds=2))
+        keys = client.keys(f"{prefix}:*")
+        assert keys and not any("ann" in key or "10.0.0.1" in key for key in keys)
+    finally:
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
+        throttle.close()
+    down = RedisLoginThrottle(redis.Redis(port=free_port()), prefix=prefix)
+    down.limits = {"username": 1, "address": 10}
+    assert down.admit("ann", "10.0.0.2", now) is None
+    assert down.admit("ann", "10.0.0.2", now) is not None  # counted in this process
