@@ -35,6 +35,7 @@ connect, when messages still pending for this customer are marked delivered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -79,6 +80,9 @@ MAX_CLIENT_ID_CHARS = 64
 HISTORY_LIMIT = 200
 # Frames per connection in a sliding window: a runaway script gets errors, not service.
 RATE_FRAMES, RATE_SECONDS = 30, 10.0
+# The widget hides its typing indicator 30 s after the last "typing on": a long turn (a
+# message waiting for a Rasa that is starting, COMPLAINTBOT_RASA_STARTUP_GRACE) repeats it.
+TYPING_REFRESH_SECONDS = 20.0
 POLICY_VIOLATION = 1008
 # Seconds a new socket has to name its session in its first frame.
 HELLO_SECONDS = 10.0
@@ -330,14 +334,39 @@ def _typing(on: bool) -> dict[str, Any]:
     return {"type": "typing", "on": on}
 
 
+class _KeepTyping:
+    """Repeats "typing on" while the bot works on a message; stop() waits for a frame being
+    sent, so "typing off" always comes last."""
+
+    def __init__(self, hub: WebchatHub, session_id: str) -> None:
+        self._done = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(hub, session_id))
+
+    async def _run(self, hub: WebchatHub, session_id: str) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), TYPING_REFRESH_SECONDS)
+            if self._done.is_set():
+                return
+            await hub.broadcast(session_id, [_typing(True)])
+
+    async def stop(self) -> None:
+        self._done.set()
+        await self._task
+
+
 async def _handle_customer(
     hub: WebchatHub, routing: Router, connection: Connection, frame: dict[str, Any]
 ) -> None:
     session_id = connection.session_id
     text = frame["text"] if frame["type"] == "message" else frame["payload"]
     await hub.broadcast(session_id, [_typing(True)])
+    typing = _KeepTyping(hub, session_id)
     try:
-        replies = await routing.handle(CHANNEL, session_id, text)
+        try:
+            replies = await routing.handle(CHANNEL, session_id, text)
+        finally:
+            await typing.stop()
     except Exception:
         logger.exception("webchat message of %s could not be handled", session_id)
         await hub.broadcast(session_id, [_typing(False)])

@@ -8,15 +8,19 @@ same with the real Rasa."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from fastapi import FastAPI
+from ops.standin import ANSWER, SERVICE_TOKEN, scrape, wait_until
+from websockets.sync.client import connect as ws_connect
 
+from bot.channels import webchat
 from bot.conversations.store import transcript
 from bot.stack import free_port
 from bot.web.app import create_app
-from ops.standin import ANSWER, SERVICE_TOKEN, scrape, wait_until
 
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
@@ -109,3 +113,27 @@ def test_a_grace_of_zero_never_waits(ops_settings, serve_app):
         metrics = scrape(client)
     assert "saved on ticket CP-" in reply["text"]
     assert metrics[("complaintbot_rasa_startup_waits_total", "expired")] == 0
+
+
+def test_the_web_chat_keeps_showing_typing_while_the_message_waits(
+    ops_settings, stand_in_rasa, serve_app, monkeypatch
+):
+    # The widget hides the indicator 30 s after the last "typing on"; a short refresh here.
+    monkeypatch.setattr(webchat, "TYPING_REFRESH_SECONDS", 0.2)
+    app = create_app(ops_settings(rasa_startup_grace=300))
+    base_url = serve_app(app, free_port())
+    session = f"wc_{uuid.uuid4().hex}"
+    url = base_url.replace("http://", "ws://") + f"/webchat/ws?session={session}"
+    frames: list[dict] = []
+    with ws_connect(url, open_timeout=10) as socket:
+        assert json.loads(socket.recv(timeout=30))["type"] == "history"
+        socket.send(json.dumps({"type": "message", "text": "hello", "id": "c1"}))
+        while sum(f == {"type": "typing", "on": True} for f in frames) < 3:
+            frames.append(json.loads(socket.recv(timeout=30)))
+        stand_in_rasa.start()  # the message has waited through two refreshes
+        while frames[-1].get("type") != "ack":
+            frames.append(json.loads(socket.recv(timeout=60)))
+    kinds = [f["type"] for f in frames]
+    assert kinds[-3:] == ["message", "typing", "ack"]
+    assert frames[-3]["text"] == ANSWER and frames[-2] == {"type": "typing", "on": False}
+    assert set(kinds[:-3]) == {"typing"} and all(f["on"] for f in frames[:-3])
