@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/complaintbot
 PYTEST_ARGS ?=
 
-.PHONY: help setup run train test lint validate evaluate e2e-record chat bench bench-scale soak clean
+.PHONY: help setup run train test test-fast flake-hunt lint validate evaluate e2e-record chat bench bench-scale soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,12 @@ test: setup  ## the whole suite: unit + integration against the real trained mod
 	@$(CB) train
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+test-fast: setup  ## the inner loop: every test that needs neither the trained model nor Chromium (< 3 min)
+	@$(VENV)/bin/python -m pytest -m "not stack and not browser" $(PYTEST_ARGS)
+
+flake-hunt: setup  ## the timing-sensitive tests 20 times (FLAKE_COUNT=n, FLAKE_LOAD=1 busy cores, FLAKE_STACK=1)
+	@bash scripts/flake-hunt.sh $(PYTEST_ARGS)
+
 lint: setup  ## ruff (lint + format check) and mypy
 	@$(VENV)/bin/ruff check bot actions bench tests
 	@$(VENV)/bin/ruff format --check bot actions bench tests
@@ -30,7 +36,7 @@ lint: setup  ## ruff (lint + format check) and mypy
 validate: setup  ## rasa data validate
 	@$(CB) validate
 
-evaluate: setup  ## NLU scores (ours and Rasa's default pipeline) on held-out data, per intent and language; end-to-end stories
+evaluate: setup  ## NLU scores on held-out data (per intent and language, calibration, latency, train time, model size); end-to-end stories (EVALUATE_BASELINE=1 adds Rasa's default pipeline)
 	@$(VENV)/bin/python -c "import sys; from bot.evaluation import evaluate; sys.exit(evaluate())"
 
 e2e-record: setup  ## replay tests/e2e/conversations.yml and rewrite tests/e2e/stories.yml (review the diff!)

@@ -9,10 +9,12 @@ F1 per language) and the most frequent confusions with the languages they happen
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.model import ensure_model, fingerprint, rasa_environment
+from bot.model import ensure_model, fingerprint, rasa_environment, timing_file
 from bot.paths import PROJECT_ROOT
 from bot.stack import Service, free_port
 
@@ -53,7 +55,8 @@ def baseline_model(say: Callable[[str], None]) -> Path:
     return target
 
 
-def serve(model: Path, log_dir: Path) -> tuple[Service, str, str]:
+def serve(model: Path, log_dir: Path) -> tuple[Service, str, str, float]:
+    """A Rasa server for `model`: (service, URL, token, seconds until it answered)."""
     port, token = free_port(), "evaluation-token"
     # Parsing needs no action server and no tracker store: an empty endpoints file.
     endpoints = log_dir / "endpoints.yml"
@@ -79,9 +82,24 @@ def serve(model: Path, log_dir: Path) -> tuple[Service, str, str]:
         log_path=log_dir / f"{model.stem}.log",
         timeout=300,
     )
+    started = time.monotonic()
     service.start(PROJECT_ROOT)
     service.wait_healthy()
-    return service, f"http://127.0.0.1:{port}", token
+    return service, f"http://127.0.0.1:{port}", token, time.monotonic() - started
+
+
+def model_facts(model: Path, startup: float) -> list[str]:
+    """Train time (recorded beside the model by `make train`), archive size, start-up."""
+    timing = timing_file(model)
+    trained = (
+        f"{json.loads(timing.read_text('utf-8'))['seconds']:.0f} s"
+        if timing.exists()
+        else "not recorded (trained before timings were kept)"
+    )
+    return [
+        f"  training: {trained}; model archive: {model.stat().st_size / 1e6:.1f} MB; "
+        f"Rasa answered {startup:.1f} s after its start"
+    ]
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,8 @@ class Prediction:
     gold: str
     predicted: str
     lang: str  # as labelled in the data set ("zh", "en"), "?" when missing
+    confidence: float = 1.0  # of the predicted intent
+    seconds: float = 0.0  # the parse request's round trip
 
 
 def predict(rows: list[dict[str, Any]], url: str, token: str) -> list[Prediction]:
@@ -96,12 +116,55 @@ def predict(rows: list[dict[str, Any]], url: str, token: str) -> list[Prediction
     predictions = []
     with httpx.Client(timeout=30) as client:
         for row in rows:
+            started = time.perf_counter()
             parsed = client.post(
                 f"{url}/model/parse", params={"token": token}, json={"text": row["text"]}
             ).json()
-            predicted = (parsed.get("intent") or {}).get("name") or "none"
-            predictions.append(Prediction(row["intent"], predicted, row.get("lang") or "?"))
+            seconds = time.perf_counter() - started
+            intent = parsed.get("intent") or {}
+            predictions.append(
+                Prediction(
+                    row["intent"],
+                    intent.get("name") or "none",
+                    row.get("lang") or "?",
+                    float(intent.get("confidence") or 0.0),
+                    seconds,
+                )
+            )
     return predictions
+
+
+RELIABILITY_BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0)
+
+
+def reliability(predictions: list[Prediction]) -> list[tuple[float, float, int, float, float]]:
+    """The calibration table: per confidence bin (low, high], how many predictions fell in
+    it, their mean confidence and how many of them were right. Calibrated confidences have
+    the two close; the FallbackClassifier's threshold and the dialogue's low-confidence rules
+    rely on it. nlu_fallback predictions are binned by the confidence Rasa reports for them."""
+    rows = []
+    for low, high in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:], strict=False):
+        inside = [
+            p for p in predictions if low < p.confidence <= high or (low == 0 == p.confidence)
+        ]
+        if inside:
+            mean = sum(p.confidence for p in inside) / len(inside)
+            right = sum(1 for p in inside if p.gold == p.predicted) / len(inside)
+            rows.append((low, high, len(inside), mean, right))
+    return rows
+
+
+def format_reliability(predictions: list[Prediction]) -> list[str]:
+    lines = ["  reliability (confidence of the predicted intent vs. how often it was right):",
+             f"    {'confidence':>12s} {'n':>5s} {'mean conf':>10s} {'accuracy':>9s}"]  # fmt: skip
+    for low, high, n, mean, right in reliability(predictions):
+        lines.append(f"    {f'{low:.2f}-{high:.2f}':>12s} {n:5d} {mean:10.3f} {right:9.3f}")
+    return lines
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 def _intent_scores(predictions: list[Prediction]) -> dict[str, dict[str, float]]:
@@ -221,7 +284,11 @@ def e2e_stories(model: Path, workdir: Path, *, fail_on_errors: bool = True) -> S
     )
 
 
-def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) -> int:
+def evaluate(include_baseline: bool | None = None, say: Callable[[str], None] = print) -> int:
+    """Scores our model (and, with EVALUATE_BASELINE=1, Rasa's default pipeline, whose DIET
+    takes 10+ minutes to train here) on the held-out sets; replays the end-to-end stories."""
+    if include_baseline is None:
+        include_baseline = os.environ.get("EVALUATE_BASELINE") == "1"
     models = [("complaintbot pipeline", ensure_model(PROJECT_ROOT, say))]
     if include_baseline:
         models.append(("Rasa default pipeline", baseline_model(say)))
@@ -230,8 +297,10 @@ def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) 
     summary: list[tuple[str, str, dict[str, Any]]] = []
     for label, model in models:
         say(f"serving {label}: {model.name}")
-        service, url, token = serve(model, log_dir)
+        service, url, token, startup = serve(model, log_dir)
         try:
+            for line in model_facts(model, startup):
+                print(line)
             for data in data_sets():
                 rows = [json.loads(line) for line in data.read_text("utf-8").splitlines() if line]
                 say(f"{label} on {data.name} ({len(rows)} lines)")
@@ -243,8 +312,16 @@ def evaluate(include_baseline: bool = True, say: Callable[[str], None] = print) 
                         check=True,
                     )  # fmt: skip
                     summary.append((label, data.name, json.loads(out.read_text("utf-8"))))
-                for line in format_breakdown(breakdown(predict(rows, url, token))):
+                predictions = predict(rows, url, token)
+                for line in format_breakdown(breakdown(predictions)):
                     print(line)
+                for line in format_reliability(predictions):
+                    print(line)
+                latencies = [p.seconds * 1000 for p in predictions]
+                print(
+                    f"  parse latency (HTTP round trip): p50 {percentile(latencies, 0.5):.1f} ms, "
+                    f"p95 {percentile(latencies, 0.95):.1f} ms"
+                )
         finally:
             service.stop()
     if summary:

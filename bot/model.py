@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Everything that changes what `rasa train` produces: the data, the domain, the config, the
@@ -49,6 +52,76 @@ def cache_dir() -> Path:
 
 def model_file(root: Path) -> Path:
     return root / "models" / f"complaintbot-{fingerprint(root)}.tar.gz"
+
+
+def timing_file(model: Path) -> Path:
+    """Where the training times of `model` are kept (beside it, read by `make evaluate`)."""
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".timing.json")
+
+
+# Rasa's training hooks log one line as each component starts, ends or comes from its cache.
+_HOOK = re.compile(
+    r"(?P<event>Starting to train|Finished training|Restored) component '(?P<name>[^']+)'"
+)
+
+
+@dataclass
+class TrainingTiming:
+    """Wall-clock seconds of a `rasa train` run, per graph component."""
+
+    returncode: int = 0
+    seconds: float = 0.0
+    components: dict[str, float] = field(default_factory=dict)
+    restored: list[str] = field(default_factory=list)
+
+    def table(self) -> list[str]:
+        rows = sorted(self.components.items(), key=lambda item: -item[1])
+        trained = sum(self.components.values())
+        lines = [f"  {name:32s} {seconds:6.1f}s" for name, seconds in rows]
+        if self.restored:
+            lines.append(f"  from Rasa's cache: {', '.join(sorted(self.restored))}")
+        lines.append(f"  {'(start-up, data loading, packing)':32s} {self.seconds - trained:6.1f}s")
+        return ["time per component:", *lines]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seconds": round(self.seconds, 1),
+            "components": {k: round(v, 2) for k, v in self.components.items()},
+            "restored": sorted(self.restored),
+        }
+
+
+def _train_timed(command: list[str], root: Path) -> TrainingTiming:
+    """Runs `rasa train`, passing its output through, and times each component from the
+    moment its start and end lines arrive."""
+    timing = TrainingTiming()
+    started = time.monotonic()
+    running: dict[str, float] = {}
+    with subprocess.Popen(
+        command,
+        cwd=root,
+        env={**rasa_environment(root), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            match = _HOOK.search(line)
+            if not match:
+                continue
+            name, now = match["name"], time.monotonic()
+            if match["event"] == "Starting to train":
+                running[name] = now
+            elif match["event"] == "Finished training" and name in running:
+                timing.components[name] = now - running.pop(name)
+            elif match["event"] == "Restored":
+                timing.restored.append(name)
+        timing.returncode = process.wait()
+    timing.seconds = time.monotonic() - started
+    return timing
 
 
 def rasa_environment(root: Path) -> dict[str, str]:
@@ -116,27 +189,33 @@ def _restore_or_train(root: Path, target: Path, say: Callable[[str], None]) -> P
     cached = cache_dir() / target.name
     if cached.exists():
         shutil.copyfile(cached, target)
+        if timing_file(cached).exists():
+            shutil.copyfile(timing_file(cached), timing_file(target))
         say(f"model restored from cache: {cached}")
         return target
 
     rasa = root / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
         raise SystemExit("Rasa is not installed: run `make setup` first")
-    say("training the Rasa model (data, domain or config changed; up to 10 minutes on 2 cores)")
-    started = time.monotonic()
+    say("training the Rasa model (data, domain or config changed; about a minute on 2 cores)")
     command = [
         str(rasa), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
         "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=root, env=rasa_environment(root), check=False)
-    if result.returncode != 0 or not target.exists():
-        raise SystemExit(f"rasa train failed (exit code {result.returncode})")
-    say(f"trained in {time.monotonic() - started:.0f}s: {target.relative_to(root)}")
+    timing = _train_timed(command, root)
+    if timing.returncode != 0 or not target.exists():
+        raise SystemExit(f"rasa train failed (exit code {timing.returncode})")
+    say(f"trained in {timing.seconds:.0f}s: {target.relative_to(root)}")
+    for line in timing.table():
+        say(line)
+    timing_file(target).write_text(json.dumps(timing.as_dict(), indent=1) + "\n", "utf-8")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, cached)
+        shutil.copyfile(timing_file(target), timing_file(cached))
     except OSError as exc:  # a read-only cache costs a retrain later, nothing more
         print(f"could not cache the model: {exc}", file=sys.stderr)
     for old in sorted(target.parent.glob("complaintbot-*.tar.gz"), key=os.path.getmtime)[:-3]:
         old.unlink(missing_ok=True)
+        timing_file(old).unlink(missing_ok=True)
     return target

@@ -50,3 +50,26 @@ def test_report_lines():
 def test_no_confusions_says_so():
     lines = format_breakdown(breakdown([Prediction("greet", "greet", "en")]))
     assert lines[-1] == "    none"
+
+
+def test_reliability_bins_confidence_against_accuracy() -> None:
+    from bot.evaluation import format_reliability, percentile, reliability
+
+    predictions = [
+        Prediction("greet", "greet", "en", 0.97),
+        Prediction("greet", "thank", "en", 0.96),
+        Prediction("thank", "thank", "zh", 0.55),
+        Prediction("deny", "nlu_fallback", "zh", 0.0),
+    ]
+    rows = reliability(predictions)
+    assert [(low, high, n) for low, high, n, _mean, _right in rows] == [
+        (0.0, 0.3, 1),
+        (0.5, 0.7, 1),
+        (0.95, 1.0, 2),
+    ]
+    top = rows[-1]
+    assert abs(top[3] - 0.965) < 1e-9 and top[4] == 0.5
+    assert rows[1][4] == 1.0 and rows[0][4] == 0.0
+    lines = format_reliability(predictions)
+    assert lines[0].startswith("  reliability") and len(lines) == 2 + len(rows)
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0 and percentile([], 0.5) == 0.0
