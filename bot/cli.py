@@ -489,6 +489,43 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nlu_merge(args: argparse.Namespace) -> int:
+    """Moves the reviewed items of an `nlu review` file into data/nlu/."""
+    from pathlib import Path
+
+    from bot.training.merge import MergeError, merge
+
+    review_file = Path(args.file)
+    if not review_file.is_file():
+        print(f"complaintbot: {review_file} is not a file", file=sys.stderr)
+        return 2
+    try:
+        report = merge(
+            review_file,
+            PROJECT_ROOT / "data" / "nlu",
+            PROJECT_ROOT / "domain.yml",
+            dry_run=args.dry_run,
+        )
+    except MergeError as exc:
+        print(f"complaintbot: {review_file}: {exc}", file=sys.stderr)
+        return 2
+    if report.errors:
+        print(f"complaintbot: nothing merged; fix these in {review_file}:", file=sys.stderr)
+        for error in report.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 2
+    verb = "would add" if args.dry_run else "added"
+    for path, count in sorted(report.added.items()):
+        _say(f"{verb} {count} line(s) to {Path(path).relative_to(PROJECT_ROOT)}")
+    _say(
+        f"{report.total} line(s) {verb}; {report.duplicates} already in data/nlu; "
+        f"{report.unreviewed} item(s) still marked '# review:' "
+        + ("left in the file" if report.unreviewed else "(none: the review file is done)")
+        + ("" if args.dry_run else "; next: make validate, make train, make evaluate")
+    )
+    return 0
+
+
 def _since(text: str) -> int:
     """`30d` (or `30`): a number of days, 1 to 731."""
     days = text[:-1] if text.endswith("d") else text
@@ -628,6 +665,15 @@ def main(argv: list[str] | None = None) -> int:
         "($COMPLAINTBOT_RASA_TRACKER_DB, else var/rasa_tracker.db)",
     )
     review.set_defaults(func=cmd_nlu_review)
+    merge = nlu_sub.add_parser(
+        "merge",
+        help="move the reviewed items of a review file into data/nlu (validated, de-duplicated)",
+    )
+    merge.add_argument("file", help="a file written by `complaintbot nlu review`, labelled")
+    merge.add_argument(
+        "--dry-run", action="store_true", help="say what would change, change nothing"
+    )
+    merge.set_defaults(func=cmd_nlu_merge)
 
     report = sub.add_parser(
         "report", help="the analytics summary (the dashboard's figures) on standard output"
