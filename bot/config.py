@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Seconds a customer message waits for a Rasa that has not been ready since this gateway
     # started (loading its model) before the apology-and-ticket path; 0 = never wait.
     rasa_startup_grace: float = Field(default=90.0, ge=0, le=3600)
+    # GET /metrics counts each answered message's intent and emotion, read from Rasa after
+    # the answer (one small API call per turn); off saves that call.
+    metrics_parse_data: bool = True
     # How turns are spread over several COMPLAINTBOT_RASA_URL replicas. "conversation": a
     # conversation always goes to the same replica (works with any tracker store).
     # "turn": each turn goes to the next replica, and a replica that refuses connections is
@@ -287,6 +290,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "COMPLAINTBOT_REMEDY_POLICY": str(settings.remedy_policy),
         "COMPLAINTBOT_RASA_TIMEOUT": str(settings.rasa_timeout),
         "COMPLAINTBOT_RASA_STARTUP_GRACE": str(settings.rasa_startup_grace),
+        "COMPLAINTBOT_METRICS_PARSE_DATA": "true" if settings.metrics_parse_data else "false",
         "COMPLAINTBOT_RASA_BALANCE": settings.rasa_balance,
         "COMPLAINTBOT_LOG_LEVEL": settings.log_level,
     }

@@ -180,7 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_customer_message=customer_message,
             startup=app.state.startup,
             metrics=app.state.metrics,
-            parse_watch=app.state.parse_watch.observe,
+            parse_watch=app.state.parse_watch.observe if settings.metrics_parse_data else None,
         )
         app.state.webchat = webchat.WebchatHub()
         app.state.outbound.register(

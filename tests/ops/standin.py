@@ -37,7 +37,7 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float, what: str) -> An
         time.sleep(0.05)
 
 
-def _rasa_app(turns: list[str]) -> Starlette:
+def _rasa_app(turns: list[str], reads: list[str] | None = None) -> Starlette:
     async def status(request: Request) -> JSONResponse:
         return JSONResponse({"model_file": "stand-in.tar.gz"})
 
@@ -58,6 +58,8 @@ def _rasa_app(turns: list[str]) -> Starlette:
         return JSONResponse({"messages": [{"recipient_id": "x", "text": FOLLOW_UP}]})
 
     async def tracker(request: Request) -> JSONResponse:
+        if reads is not None:
+            reads.append(request.path_params["key"])
         latest = {"intent": {"name": "greet"}, "emotion": {"level": "calm", "score": 0.1}}
         return JSONResponse({"latest_message": latest, "events": None})
 
@@ -80,6 +82,7 @@ class StandInRasa:
     def __init__(self) -> None:
         self.port = free_port()
         self.turns: list[str] = []
+        self.tracker_reads: list[str] = []  # conversation keys whose tracker was read
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -89,7 +92,10 @@ class StandInRasa:
 
     def start(self) -> None:
         config = uvicorn.Config(
-            _rasa_app(self.turns), host="127.0.0.1", port=self.port, log_level="warning"
+            _rasa_app(self.turns, self.tracker_reads),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

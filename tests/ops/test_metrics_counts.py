@@ -37,7 +37,20 @@ def test_turns_latency_and_parse_data(ops_settings, stand_in_rasa):
     assert after[("complaintbot_nlu_fallbacks_total",)] == 0
     assert sum(v for k, v in after.items() if k[0] == "complaintbot_rasa_errors_total") == 0
     assert before[("complaintbot_turns_total", "rest", "bot")] == 0
+    assert sorted(stand_in_rasa.tracker_reads) == ["rest:m1", "rest:m1"]
     assert after[("complaintbot_dependency_up", "rasa")] == 1
+
+
+def test_parse_data_reads_can_be_turned_off(ops_settings, stand_in_rasa):
+    stand_in_rasa.start()
+    settings = ops_settings(actions_url=stand_in_rasa.url, metrics_parse_data=False)
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/webhooks/rest/webhook", json={"sender": "m2", "message": "hi"})
+        assert response.status_code == 200
+        metrics = scrape(client)
+    assert metrics[("complaintbot_turns_total", "rest", "bot")] == 1
+    assert sum(v for k, v in metrics.items() if k[0] == "complaintbot_nlu_intents_total") == 0
+    assert stand_in_rasa.tracker_reads == []  # Rasa was not asked
 
 
 def test_rate_limit_refusals_and_websockets(ops_settings):
