@@ -3,6 +3,7 @@ secrets (tokens, passwords, webhook URLs) for logs."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -101,6 +102,16 @@ def mask_session_ids(text: str) -> str:
     if not text:
         return text
     return _SESSION_ID_RE.sub(r"\1\2***", text)
+
+
+def username_hint(attempted: str) -> str:
+    """How the log names an attempted sign-in username: never verbatim (people type their
+    password into the username field), but the same attempt always the same way, so
+    repeated guesses at one account can be told apart from a spray over many:
+    first character, then a short hash of the whole (case-folded)."""
+    name = attempted.strip().lower()
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{name[:1]}***#{digest}"
 
 
 def mask_log_text(text: str) -> str:

@@ -6,9 +6,10 @@ import logging
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot.agents.models import Agent
+from bot.agents.models import Agent, AgentSession
 from bot.agents.service import AgentError, get_agent
 
 logger = logging.getLogger(__name__)
@@ -32,13 +33,16 @@ def check_password_rules(password: str) -> None:
 
 
 def set_password(session: Session, *, username: str, password: str) -> Agent:
-    """Sets (or replaces) an agent's console password."""
+    """Sets (or replaces) an agent's console password and ends their console sessions: a
+    reset after a leaked password must also lock out whoever signed in with it."""
     check_password_rules(password)
     agent = get_agent(session, username.strip().lower())
     if agent is None:
         raise AgentError(f"no agent named {username!r}")
     agent.password_hash = _hasher.hash(password)
-    logger.info("password of agent %s set", agent.username)
+    ended = session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
+    logger.info("password of agent %s set; %d console session(s) ended", agent.username,
+                getattr(ended, "rowcount", 0) or 0)  # fmt: skip
     return agent
 
 

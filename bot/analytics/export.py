@@ -12,6 +12,23 @@ from collections.abc import Iterator
 from typing import Any
 
 HEADER = ("figure", "key", "value")
+# A cell a spreadsheet would run as a formula (=HYPERLINK(...), +cmd|..., -2+3, @SUM(...)),
+# or a tab or carriage return some spreadsheets strip before reading one. Customers type
+# products and descriptions: their text must open as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text that starts like a formula, with a leading apostrophe (shown as typed, never
+    run); carriage returns as line feeds (the writer quotes those, so a cell stays one
+    cell); numbers and everything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def rows(summary: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
@@ -41,7 +58,7 @@ def to_csv(summary: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(rows(summary))
+    writer.writerows(tuple(safe_cell(cell) for cell in row) for row in rows(summary))
     return out.getvalue()
 
 
@@ -49,7 +66,7 @@ def table_csv(items: list[dict[str, Any]], fields: tuple[str, ...]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(items)
+    writer.writerows({key: safe_cell(value) for key, value in item.items()} for item in items)
     return out.getvalue()
 
 

@@ -18,6 +18,7 @@ from bot.clock import utcnow
 from bot.db import transaction
 from bot.handoff import desk
 from bot.handoff.queue import HandoffQueue
+from bot.privacy import username_hint
 from bot.routing.agent_desk import AgentDesk, Claimed
 from bot.routing.customer_context import EARLIER_LIMIT, customer_context
 from bot.routing.handover import Handover
@@ -150,8 +151,8 @@ async def login(request: Request, response: Response, body: Login) -> dict[str, 
     throttle, address = login_throttle(request), client_address(request)
     wait = throttle.admit(body.username, address, now)
     if wait is not None:
-        logger.warning("console sign-in as %r from %s refused: too many failed attempts, "
-                       "locked for %d s", body.username, address, wait)  # fmt: skip
+        logger.warning("console sign-in as %s from %s refused: too many failed attempts, "
+                       "locked for %d s", username_hint(body.username), address, wait)  # fmt: skip
         raise HTTPException(
             429,
             detail=f"too many failed sign-ins; try again in {wait} seconds",
@@ -170,8 +171,8 @@ async def login(request: Request, response: Response, body: Login) -> dict[str, 
 
     found = await anyio.to_thread.run_sync(work)
     if found is None:
-        logger.info("console sign-in as %r from %s refused: wrong username or password",
-                    body.username, address)  # fmt: skip
+        logger.info("console sign-in as %s from %s refused: wrong username or password",
+                    username_hint(body.username), address)  # fmt: skip
         raise HTTPException(401, detail="wrong username or password")
     throttle.succeeded(body.username, address, now)
     me, token = found

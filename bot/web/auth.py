@@ -12,6 +12,7 @@ import hmac
 import math
 from collections import OrderedDict, deque
 from datetime import datetime, timedelta
+from urllib.parse import urlparse
 
 import anyio
 from fastapi import Depends, HTTPException, Request, status
@@ -72,6 +73,24 @@ require_api_token = current_actor
 # --- the agent console: a session cookie (or an agent's own bearer token) ------------------
 
 CONSOLE_COOKIE = "cb_console"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CROSS_SITE = "cross-site request refused: the console's changes come from its own pages"
+
+
+def cross_site(request: Request) -> bool:
+    """True when a browser says the request comes from another site: `Sec-Fetch-Site`
+    (every current browser sends it) other than same-origin or none (typed, bookmarked),
+    else an `Origin` that is not this gateway's host. Clients that send neither (scripts,
+    old browsers) are not browsers on another site's page; the cookie's SameSite=Strict
+    covers those browsers."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site.strip().lower() not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    own = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")}
+    return urlparse(origin.strip()).netloc.lower() not in {h.strip().lower() for h in own if h}
 
 
 # The agent using the console: who they are for the audit trail and for customers (the
@@ -95,11 +114,13 @@ async def console_agent(
 ) -> ConsoleAgent:
     """The signed-in agent (console cookie, or an agent's bearer token for scripts); 401
     otherwise. The service token has no person behind it, so it cannot work tickets here."""
-    token = request.cookies.get(CONSOLE_COOKIE) or (
-        credentials.credentials if credentials is not None else ""
-    )
+    cookie = request.cookies.get(CONSOLE_COOKIE)
+    token = cookie or (credentials.credentials if credentials is not None else "")
     if not token:
         raise _unauthorised("not signed in")
+    if cookie and request.method not in SAFE_METHODS and cross_site(request):
+        # A page elsewhere making the agent's browser claim, release or acknowledge.
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=CROSS_SITE)
     clock = getattr(request.app.state, "clock", utcnow)
     found = await anyio.to_thread.run_sync(
         console_agent_for, request.app.state.sessions, token, clock()

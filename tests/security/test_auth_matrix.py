@@ -27,8 +27,10 @@ from bot.web.auth import CONSOLE_COOKIE, actor_or_console, console_agent, curren
 
 # Public on purpose. Anything else must answer 401 to a stranger.
 PUBLIC = {
-    # Customer channels: customers have no accounts. The REST sender id and the widget's
-    # random session id are the only keys; Telegram's webhook checks its own secret header
+    # Customer channels: customers have no accounts. REST callers show the integration token
+    # or a signed sender id when COMPLAINTBOT_REST_TOKEN is set (tests/security/
+    # test_rest_auth.py; open in development without it); the widget's random session id is
+    # its key; Telegram's webhook checks its own secret header
     # (tests/telegram_channel/test_telegram_channel.py).
     "/webhooks/rest/webhook": "REST channel (Rasa's format)",
     "/webhooks/rest/messages": "REST channel: pending replies of one sender",
@@ -44,6 +46,8 @@ PUBLIC = {
     "/dashboard": "dashboard page (sign-in form)",
     "/dashboard/{name:path}": "dashboard files",
     "/healthz": "health for load balancers (no data)",
+    "/healthz/live": "liveness probe (DESIGN §7)",
+    "/healthz/ready": "readiness probe (DESIGN §7)",
     "/api/console/login": "sign-in",
     "/api/console/logout": "sign-out (ends the caller's own session, if any)",
     "/openapi.json": "OpenAPI (DESIGN §7)",

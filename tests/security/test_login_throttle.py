@@ -16,6 +16,7 @@ from web.test_console_api import PASSWORD
 
 from bot.agents.passwords import set_password
 from bot.db import transaction
+from bot.privacy import username_hint
 from bot.web.auth import (
     LOGIN_FAILURES_PER_ADDRESS,
     LOGIN_FAILURES_PER_USERNAME,
@@ -132,16 +133,21 @@ def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit(client, passwor
 
 
 def test_refusals_are_logged_without_the_password(client, passwords, clock, caplog):
+    """Nor the attempted username verbatim (a password typed into the username field), but
+    a hint that tells one account's guesses from another's."""
     secret_guess = "hunter2-guess-XYZ"
     with caplog.at_level(logging.INFO, logger="bot.web.api_console"):
         for _ in range(LOGIN_FAILURES_PER_USERNAME):
             assert _login(client, "alice", secret_guess) == 401
         assert _login(client, "alice", PASSWORD) == 429
+        assert _login(client, "Correct-Horse-Battery", secret_guess) == 401
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.web.api_console"]
-    assert sum("wrong username or password" in line for line in lines) == 5
-    assert any("too many failed attempts" in line and "'alice'" in line for line in lines)
+    assert sum("wrong username or password" in line for line in lines) == 6
+    hint = username_hint("alice")
+    assert any("too many failed attempts" in line and hint in line for line in lines)
     assert all("testclient" in line for line in lines)  # the address, for the audit
     assert secret_guess not in caplog.text and PASSWORD not in caplog.text
+    assert "alice" not in caplog.text and "correct-horse" not in caplog.text.lower()
 
 
 def test_the_throttle_keeps_a_bounded_number_of_keys(client, clock):
