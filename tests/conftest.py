@@ -6,12 +6,21 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy.engine import Engine
+from db_copies import (
+    POSTGRES_URL,
+    copy_postgres_database,
+    copy_sqlite_file,
+    drop_postgres_database,
+    sqlite_path,
+)
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
@@ -20,9 +29,6 @@ from bot.model import ensure_model
 from bot.paths import PROJECT_ROOT
 from bot.stack import Stack, free_port, local_settings
 
-POSTGRES_URL = os.environ.get(
-    "COMPLAINTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 REDIS_URL = os.environ.get("COMPLAINTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("COMPLAINTBOT_REQUIRE_SERVICES") == "1"
 STACK_RATE_LIMIT_PER_IP = 100_000
@@ -40,6 +46,20 @@ def _unavailable(what: str, exc: Exception) -> None:
     pytest.skip(message)
 
 
+BROWSER_TESTS = PROJECT_ROOT / "tests" / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks what `make test-fast` leaves out: `stack` on every test that uses the stack
+    fixture (directly or through another fixture), `browser` on everything in tests/browser.
+    Tests that start Rasa themselves (tests/e2e, tests/scaleout) carry `stack` explicitly."""
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.stack)
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
@@ -48,15 +68,12 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    database = temporary_postgres_database(POSTGRES_URL, "cbtest")
-    try:
-        url = database.__enter__()
-    except Exception as exc:  # any connection problem means "no PostgreSQL here"
-        _unavailable("PostgreSQL", exc)
-    try:
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(temporary_postgres_database(POSTGRES_URL, "cbtest"))
+        except Exception as exc:  # any connection problem means "no PostgreSQL here"
+            _unavailable("PostgreSQL", exc)
         yield url
-    finally:
-        database.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -74,9 +91,55 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """An SQLite database migrated to the head revision once per session; tests get copies."""
+    path = tmp_path_factory.mktemp("migrated-sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    assert not path.with_name(f"{path.name}-wal").exists()  # all of it is in the one file
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to the head revision once per session, the
+    template of each test's database (copying it takes a fraction of the 1-2 s the migrations
+    take). Nothing stays connected to it: alembic disposes of its engine."""
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(temporary_postgres_database(POSTGRES_URL, "cbtemplate"))
+        except Exception as exc:  # any connection problem means "no PostgreSQL here"
+            _unavailable("PostgreSQL", exc)
+        upgrade(url)
+        database = make_url(url).database
+        assert database is not None
+        yield database
+
+
+@pytest.fixture
+def migrated_postgres_url(migrated_postgres_template: str) -> Iterator[str]:
+    """A PostgreSQL database of this test's own, at the head revision, dropped afterwards."""
+    url = copy_postgres_database(POSTGRES_URL, migrated_postgres_template, "cbtest")
+    try:
+        yield url
+    finally:
+        drop_postgres_database(POSTGRES_URL, url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request) -> str:
-    """Runs a test once on SQLite and once on PostgreSQL."""
+    """Runs a test once on SQLite and once on PostgreSQL, each time on a database of its own
+    already migrated to the head revision (a copy of one migrated once per session)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("migrated_postgres_url")
+    url = request.getfixturevalue("sqlite_url")
+    copy_sqlite_file(request.getfixturevalue("migrated_sqlite_file"), sqlite_path(url))
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request) -> str:
+    """Like db_url, on an empty database: for the tests of the migrations themselves."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(fixture)
 

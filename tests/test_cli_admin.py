@@ -6,11 +6,13 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 
 from bot import cli
 from bot.agents.models import Agent
@@ -28,17 +30,27 @@ EMAIL = "wang.xiaoming88@example.com"
 DESCRIPTION = "电饭煲内胆起皮掉涂层，吃进去怎么办"
 
 
-@pytest.fixture
-def database(db_url, tmp_path, monkeypatch):
-    """The CLI pointed at a fresh database (SQLite and PostgreSQL) and a temporary var/."""
+def _cli_on(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     for name in list(os.environ):
         if name.startswith("COMPLAINTBOT_") and not name.startswith("COMPLAINTBOT_TEST_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("COMPLAINTBOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("COMPLAINTBOT_DATABASE_URL", url)
     monkeypatch.setenv("COMPLAINTBOT_VAR_DIR", str(tmp_path / "var"))
-    engine = make_engine(db_url)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def database(db_url, tmp_path, monkeypatch):
+    """The CLI pointed at a fresh database (SQLite and PostgreSQL) and a temporary var/."""
+    yield from _cli_on(db_url, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def empty_database(empty_db_url, tmp_path, monkeypatch):
+    """The CLI pointed at an empty database, before any migration."""
+    yield from _cli_on(empty_db_url, tmp_path, monkeypatch)
 
 
 def _token(output: str) -> str:
@@ -52,9 +64,10 @@ def _agent_for(engine, token: str) -> Agent | None:
         return agent_for_token(session, token)
 
 
-def test_db_upgrade_still_works(database, capsys):
+def test_db_upgrade_still_works(empty_database, capsys):
+    assert current_revision(empty_database) is None
     assert cli.main(["db", "upgrade"]) == 0
-    assert current_revision(database) not in (None, "0001")
+    assert current_revision(empty_database) not in (None, "0001")
     assert "database at revision head" in capsys.readouterr().out
 
 

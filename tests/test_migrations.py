@@ -16,10 +16,10 @@ def _head(db_url: str) -> str | None:
     return ScriptDirectory.from_config(_alembic_config(db_url)).get_current_head()
 
 
-def test_upgrade_from_empty_is_complete_and_idempotent(db_url):
-    upgrade(db_url)
-    upgrade(db_url)  # a second run changes nothing
-    engine = make_engine(db_url)
+def test_upgrade_from_empty_is_complete_and_idempotent(empty_db_url):
+    upgrade(empty_db_url)
+    upgrade(empty_db_url)  # a second run changes nothing
+    engine = make_engine(empty_db_url)
     try:
         tables = set(inspect(engine).get_table_names())
         assert {
@@ -31,7 +31,7 @@ def test_upgrade_from_empty_is_complete_and_idempotent(db_url):
             "customers",
             "agents",
         } <= tables
-        assert current_revision(engine) == _head(db_url)
+        assert current_revision(engine) == _head(empty_db_url)
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
@@ -76,12 +76,12 @@ def _legacy_data(engine) -> None:
             )
 
 
-def test_0002_upgrades_existing_data_and_downgrades_without_losing_any(db_url):
-    upgrade(db_url, "0001")
-    engine = make_engine(db_url)
+def test_0002_upgrades_existing_data_and_downgrades_without_losing_any(empty_db_url):
+    upgrade(empty_db_url, "0001")
+    engine = make_engine(empty_db_url)
     try:
         _legacy_data(engine)
-        upgrade(db_url)
+        upgrade(empty_db_url)
         with engine.connect() as conn:
             customers = conn.execute(
                 text("SELECT sender_id, phone, email FROM customers ORDER BY sender_id")
@@ -99,14 +99,14 @@ def test_0002_upgrades_existing_data_and_downgrades_without_losing_any(db_url):
         ]
         assert [tuple(row) for row in links] == [(t[0], t[1]) for t in LEGACY_TICKETS]
 
-        command.downgrade(_alembic_config(db_url), "0001")
+        command.downgrade(_alembic_config(empty_db_url), "0001")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM ticket_events")).scalar_one() == 4
             assert conn.execute(text("SELECT COUNT(*) FROM tickets")).scalar_one() == 4
             assert "customers" not in inspect(conn).get_table_names()
-        upgrade(db_url)
+        upgrade(empty_db_url)
         with engine.connect() as conn:
-            assert current_revision(engine) == _head(db_url)
+            assert current_revision(engine) == _head(empty_db_url)
             assert conn.execute(text("SELECT COUNT(*) FROM customers")).scalar_one() == 2
     finally:
         engine.dispose()

@@ -8,16 +8,25 @@ rules: bot/tickets/permissions.py (tickets), bot/tickets/remedy.py and the remed
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from db_copies import (
+    POSTGRES_URL,
+    copy_postgres_database,
+    copy_sqlite_file,
+    drop_postgres_database,
+    sqlite_path,
+)
 from fastapi.testclient import TestClient
 from security.test_auth_matrix import http_endpoints
 from sqlalchemy import text
-from web.test_console_api import PASSWORD
+from sqlalchemy.engine import make_url
+from web.conftest import gateway_client, make_agents, new_ticket
+from web.test_console_api import PASSWORD, give_password, queue_ticket
 
-from bot.agents.passwords import set_password
 from bot.db import Base, transaction
 
 
@@ -30,8 +39,7 @@ class Case:
     body: dict[str, Any] | None = None
 
 
-@pytest.fixture
-def world(client, tokens, passwords, queued, make_ticket) -> dict[str, Any]:
+def build_world(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
     """Tickets in every relation to the agents, and remedy requests waiting:
     - t_alice (major), t_alice2: claimed by alice (conversations c_alice, ...);
     - t_bob, conversation c_bob: claimed by bob;
@@ -40,16 +48,17 @@ def world(client, tokens, passwords, queued, make_ticket) -> dict[str, Any]:
     - r_big: alice's 5000 CNY refund (above a supervisor's authority, an admin's call);
     - r_sue: sue's own 5000 CNY refund request."""
     with transaction(client.app.state.sessions) as session:
-        set_password(session, username="adam", password=PASSWORD)
+        for name in ("alice", "bob", "sue", "adam"):
+            give_password(session, name)
     ids: dict[str, Any] = {}
     for name, who, severity in (("alice", "alice", "major"), ("alice2", "alice", "general"),
                                 ("bob", "bob", "general")):  # fmt: skip
-        ticket_id, conv_id = queued(f"cust-{name}", severity)
+        ticket_id, conv_id = queue_ticket(client, f"cust-{name}", severity)
         answer = client.post(f"/api/queue/{ticket_id}/claim", headers=tokens[who])
         assert answer.status_code == 200, answer.text
         ids[f"t_{name}"], ids[f"c_{name}"] = ticket_id, conv_id
-    ids["t_free"] = make_ticket("cust-free")
-    ids["t_lead"] = make_ticket("cust-lead")
+    ids["t_free"] = new_ticket(client.app.state.sessions, "cust-free")
+    ids["t_lead"] = new_ticket(client.app.state.sessions, "cust-lead")
     for key, ticket, who, amount in (("r_small", "t_alice", "alice", 500),
                                      ("r_big", "t_alice2", "alice", 5000),
                                      ("r_sue", "t_lead", "sue", 5000)):  # fmt: skip
@@ -73,6 +82,69 @@ def world(client, tokens, passwords, queued, make_ticket) -> dict[str, Any]:
     assert action.status_code == 201, action.text
     ids["action"] = action.json()["id"]
     return ids
+
+
+@dataclass(frozen=True)
+class World:
+    """A database holding the world (the template of each test's copy), the agents' bearer
+    headers and the world's ids."""
+
+    url: str
+    tokens: dict[str, Any]
+    ids: dict[str, Any]
+
+
+def _backend(db_url: str) -> str:
+    return "sqlite" if db_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture(scope="module")
+def worlds() -> Iterator[dict[str, World]]:
+    """The world built once per database backend (through the API, as the tests used to build
+    it for each case: several seconds), then copied for each test."""
+    built: dict[str, World] = {}
+    yield built
+    if "postgresql" in built:
+        drop_postgres_database(POSTGRES_URL, built["postgresql"].url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, worlds, tmp_path, tmp_path_factory) -> str:
+    """Overrides the shared db_url: this test's own copy of the world's database."""
+    backend = request.param
+    if backend not in worlds:
+        blank = tmp_path_factory.mktemp(f"world-{backend}")
+        if backend == "sqlite":
+            url = f"sqlite:///{blank / 'world.db'}"
+            copy_sqlite_file(request.getfixturevalue("migrated_sqlite_file"), sqlite_path(url))
+        else:
+            template = request.getfixturevalue("migrated_postgres_template")
+            url = copy_postgres_database(POSTGRES_URL, template, "cbworld")
+        with gateway_client(url, blank / "var") as client:
+            tokens = make_agents(client.app.state.sessions)
+            ids = build_world(client, tokens)
+        # The gateway has stopped and disposed of its engine: nobody is connected to it.
+        worlds[backend] = World(url, tokens, ids)
+    world = worlds[backend]
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        copy_sqlite_file(sqlite_path(world.url), sqlite_path(url))
+        return url
+    template = make_url(world.url).database
+    assert template is not None
+    url = copy_postgres_database(POSTGRES_URL, template, "cbtest")
+    request.addfinalizer(lambda: drop_postgres_database(POSTGRES_URL, url))
+    return url
+
+
+@pytest.fixture
+def tokens(worlds, db_url) -> dict[str, Any]:
+    return worlds[_backend(db_url)].tokens
+
+
+@pytest.fixture
+def world(worlds, db_url) -> dict[str, Any]:
+    return worlds[_backend(db_url)].ids
 
 
 def database(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:

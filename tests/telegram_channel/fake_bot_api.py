@@ -211,7 +211,9 @@ class FakeBotApi:
 # --- Update JSON, as Telegram sends it ------------------------------------------------
 
 _update_ids = itertools.count(500_000)
-_message_ids = itertools.count(1)
+# Far above the ids the fake gives the bot's own messages (from 1000, per server): a
+# member's message never has the id of one of the bot's, however many tests run.
+_message_ids = itertools.count(100_000_000)
 
 
 def _user(chat_id: int, language: str) -> dict[str, Any]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.service import create_agent
 from bot.config import load_settings
@@ -28,13 +32,14 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def client(db_url, tmp_path) -> Iterator[TestClient]:
+@contextmanager
+def gateway_client(db_url: str, var_dir: Path) -> Iterator[TestClient]:
+    """The gateway on `db_url` (lifespan on), its clock an hour after NOW."""
     port = _closed_port()  # no Rasa: the ticket API does not need it
     settings = load_settings(
         _env_file=None,
         env="development",
-        var_dir=tmp_path / "var",
+        var_dir=var_dir,
         database_url=db_url,
         api_token=SERVICE_TOKEN,
         rasa_url=f"http://127.0.0.1:{port}",
@@ -42,6 +47,12 @@ def client(db_url, tmp_path) -> Iterator[TestClient]:
     )
     with TestClient(create_app(settings)) as test_client:
         test_client.app.state.clock = lambda: NOW + timedelta(hours=1)
+        yield test_client
+
+
+@pytest.fixture
+def client(db_url, tmp_path) -> Iterator[TestClient]:
+    with gateway_client(db_url, tmp_path / "var") as test_client:
         yield test_client
 
 
@@ -54,6 +65,11 @@ def db(client):
 @pytest.fixture
 def tokens(db) -> dict[str, str]:
     """Bearer headers by name: service, alice and bob (agents), sue (supervisor), adam (admin)."""
+    return make_agents(db)
+
+
+def make_agents(db: sessionmaker[Session]) -> dict[str, str]:
+    """What the `tokens` fixture makes: the agents, and bearer headers by name."""
     headers = {"service": {"Authorization": f"Bearer {SERVICE_TOKEN}"}}
     with transaction(db) as session:
         for name, role in (
@@ -67,20 +83,23 @@ def tokens(db) -> dict[str, str]:
     return headers  # type: ignore[return-value]
 
 
+def new_ticket(
+    db: sessionmaker[Session], sender: str = "cust-1", now: datetime = NOW, **fields: object
+) -> str:
+    values: dict[str, object] = {
+        "channel": "rest",
+        "sender_id": sender,
+        "language": "en",
+        "category": "delivery",
+        "description": "parcel lost",
+        "contact_phone": "13812345678",
+    }
+    values.update(fields)
+    with transaction(db) as session:
+        new = NewTicket(**values)  # type: ignore[arg-type]
+        return create_ticket(session, new=new, policy=POLICY, now=now).id
+
+
 @pytest.fixture
 def make_ticket(db):
-    def make(sender: str = "cust-1", now: datetime = NOW, **fields: object) -> str:
-        values: dict[str, object] = {
-            "channel": "rest",
-            "sender_id": sender,
-            "language": "en",
-            "category": "delivery",
-            "description": "parcel lost",
-            "contact_phone": "13812345678",
-        }
-        values.update(fields)
-        with transaction(db) as session:
-            new = NewTicket(**values)  # type: ignore[arg-type]
-            return create_ticket(session, new=new, policy=POLICY, now=now).id
-
-    return make
+    return functools.partial(new_ticket, db)

@@ -4,15 +4,18 @@ transfers, notes, role rules and bad input."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
-from web.conftest import NOW
+from web.conftest import NOW, new_ticket
 
-from bot.agents.passwords import set_password
+from bot.agents.passwords import _hasher
+from bot.agents.service import get_agent
 from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
@@ -21,34 +24,51 @@ from bot.tickets.models import Ticket
 PASSWORD = "a console password"
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once for the whole session by the console's own hasher (argon2 is slow
+    on purpose: hashing it for every agent of every test costs minutes of the suite)."""
+    return _hasher.hash(PASSWORD)
+
+
+def give_password(session: Session, username: str) -> None:
+    """What `set_password(session, username=username, password=PASSWORD)` stores."""
+    agent = get_agent(session, username)
+    assert agent is not None, username
+    agent.password_hash = password_hash()
+
+
 @pytest.fixture
 def passwords(db, tokens) -> None:
     with transaction(db) as session:
         for name in ("alice", "bob", "sue"):
-            set_password(session, username=name, password=PASSWORD)
+            give_password(session, name)
+
+
+def queue_ticket(
+    client: TestClient, sender: str, severity: str = "general", **fields: object
+) -> tuple[str, int]:
+    """A ticket waiting in the queue with its conversation (owner `queue`), as the handover
+    leaves it; the customer's message and the bot's answer are in the transcript."""
+    ticket_id = new_ticket(client.app.state.sessions, sender, **fields)
+    with transaction(client.app.state.sessions) as session:
+        ticket = session.get(Ticket, ticket_id)
+        ticket.status, ticket.severity = "escalated", severity
+        conv = get_or_create_conversation(session, channel="rest", sender_id=sender, now=NOW)
+        add_message(session, conversation=conv, direction="in", author="customer",
+                    text="my parcel is lost", now=NOW)  # fmt: skip
+        add_message(session, conversation=conv, direction="out", author="bot",
+                    text="I'm sorry to hear that", now=NOW, delivered=True)  # fmt: skip
+        conv.owner = "queue"
+        conv_id = conv.id
+    client.app.state.queue.enqueue(ticket_id, conv_id, severity, now=NOW)
+    return ticket_id, conv_id
 
 
 @pytest.fixture
-def queued(client, make_ticket):
-    """Makes a ticket waiting in the queue with its conversation (owner `queue`), as the
-    handover leaves it; the customer's message and the bot's answer are in the transcript."""
-
-    def make(sender: str, severity: str = "general", **fields: object) -> tuple[str, int]:
-        ticket_id = make_ticket(sender, **fields)
-        with transaction(client.app.state.sessions) as session:
-            ticket = session.get(Ticket, ticket_id)
-            ticket.status, ticket.severity = "escalated", severity
-            conv = get_or_create_conversation(session, channel="rest", sender_id=sender, now=NOW)
-            add_message(session, conversation=conv, direction="in", author="customer",
-                        text="my parcel is lost", now=NOW)  # fmt: skip
-            add_message(session, conversation=conv, direction="out", author="bot",
-                        text="I'm sorry to hear that", now=NOW, delivered=True)  # fmt: skip
-            conv.owner = "queue"
-            conv_id = conv.id
-        client.app.state.queue.enqueue(ticket_id, conv_id, severity, now=NOW)
-        return ticket_id, conv_id
-
-    return make
+def queued(client):
+    """`queued(sender, severity="general", **ticket_fields)`: see queue_ticket."""
+    return functools.partial(queue_ticket, client)
 
 
 def _owner(client: TestClient, conv_id: int) -> tuple[str, str | None]:
@@ -364,11 +384,12 @@ def test_malformed_console_frames_get_an_error_frame_or_a_clean_close(client, pa
     client.post("/api/console/login", json={"username": "alice", "password": PASSWORD})
     with client.websocket_connect("/console/ws") as socket:
         assert socket.receive_json()["type"] == "hello"
+        # The socket's first poll always pushes the queue, at a moment of its own: wait for
+        # it. The queue does not change after that, so every later frame is an answer.
+        assert socket.receive_json() == {"type": "queue", "items": [], "agents_on_duty": 0}
         for bad in ("not json {", "[1, 2]", '"ping"', '{"type": "shutdown"}', "{}"):
             socket.send_text(bad)
             frame = socket.receive_json()
-            while frame["type"] == "queue":  # a push may come in between
-                frame = socket.receive_json()
             assert frame["type"] == "error" and frame["message"], bad
         socket.send_json({"type": "ping"})
         assert socket.receive_json() == {"type": "pong"}
