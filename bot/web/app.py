@@ -250,7 +250,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.rasa.close()
             await anyio.to_thread.run_sync(app.state.queue.close)
             await app.state.http.aclose()
-            app.state.limiter.close()
+            # Tests may swap in a plain in-memory RateLimiter, which holds nothing to close.
+            close_limiter = getattr(app.state.limiter, "close", None)
+            if close_limiter is not None:
+                close_limiter()
             engine.dispose()
 
     app = FastAPI(
