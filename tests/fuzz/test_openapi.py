@@ -40,6 +40,9 @@ CHECKS = [
     response_headers_conformance,
     status_code_conformance,
 ]
+# Operations whose 503 is their documented answer here, not a server error: readiness says
+# 503 while Rasa and the action server are down (DESIGN §7), as they are in this test.
+DOCUMENTED_503 = {("GET", "/healthz/ready")}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +85,9 @@ def test_every_operation_answers_without_a_server_error_and_as_documented(
     schema, tokens = fuzzed
     operation = schema[path][method]
     cases = st.one_of(operation.as_strategy(mode) for mode in GenerationMode)
+    checks = CHECKS
+    if (method, path) in DOCUMENTED_503:
+        checks = [check for check in CHECKS if check is not not_a_server_error]
     auth: list[dict[str, str]] = [{}]
     if secured:  # the others (customer channels, sign-in, health) ignore tokens
         auth += [{"Authorization": f"Bearer {token}"} for token in tokens.values()]
@@ -96,6 +102,6 @@ def test_every_operation_answers_without_a_server_error_and_as_documented(
     )
     def answers_as_documented(case: Case) -> None:
         for headers in auth:
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            case.call_and_validate(headers=headers, checks=checks)
 
     answers_as_documented()
