@@ -41,8 +41,8 @@ from bot.web.auth import (
     LOGIN_FAILURES_PER_USERNAME,
     LOGIN_WINDOW,
     ConsoleAgent,
-    client_address,
     console_agent,
+    login_address,
     login_throttle,
 )
 
@@ -148,7 +148,7 @@ class Me(BaseModel):
 )
 async def login(request: Request, response: Response, body: Login) -> dict[str, Any]:
     now = _clock(request)()
-    throttle, address = login_throttle(request), client_address(request)
+    throttle, address = login_throttle(request), login_address(request)
     wait = throttle.admit(body.username, address, now)
     if wait is not None:
         logger.warning("console sign-in as %s from %s refused: too many failed attempts, "

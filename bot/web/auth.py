@@ -12,6 +12,7 @@ import hmac
 import math
 from collections import OrderedDict, deque
 from datetime import datetime, timedelta
+from ipaddress import IPv6Address, ip_address, ip_network
 from urllib.parse import urlparse
 
 import anyio
@@ -188,9 +189,13 @@ class LoginThrottle:
             "address": ("address", address),
         }
 
-    def _recent(self, key: tuple[str, ...], now: datetime) -> deque[datetime]:
+    def _recent(
+        self, key: tuple[str, ...], now: datetime, *, create: bool = True
+    ) -> deque[datetime]:
         failures = self._failures.get(key)
         if failures is None:
+            if not create:
+                return deque()  # nothing to keep for a key that has no failures
             failures = self._failures[key] = deque()
             while len(self._failures) > self.max_keys:
                 self._failures.popitem(last=False)
@@ -202,18 +207,17 @@ class LoginThrottle:
     def admit(self, username: str, address: str, now: datetime) -> int | None:
         """Counts an attempt and returns None, or returns the seconds to wait (nothing
         counted) when too many attempts failed lately."""
-        recent = {
-            kind: self._recent(key, now) for kind, key in self._keys(username, address).items()
-        }
+        keys = self._keys(username, address)
+        recent = {kind: self._recent(key, now, create=False) for kind, key in keys.items()}
         waits = [
             (failures[-self.limits[kind]] + self.window - now).total_seconds()
             for kind, failures in recent.items()
             if len(failures) >= self.limits[kind]
         ]
         if waits:
-            return max(1, math.ceil(max(waits)))
-        for failures in recent.values():
-            failures.append(now)
+            return max(1, math.ceil(max(waits)))  # refused: no key made, nothing counted
+        for key in keys.values():
+            self._recent(key, now).append(now)
         return None
 
     def succeeded(self, username: str, address: str, now: datetime) -> None:
@@ -238,3 +242,23 @@ def client_address(request: Request) -> str:
     """The client's address as the rate caps see it (X-Forwarded-For believed only from
     COMPLAINTBOT_TRUSTED_PROXIES): behind a proxy, not the proxy's address for everyone."""
     return request_ip(request, request.app.state.settings)
+
+
+def login_address(request: Request) -> str:
+    """The client address the sign-in throttle counts: an IPv6 client's /64 (one home or
+    one server gets a whole /64 to pick addresses from), an IPv4 client's address."""
+    return address_group(client_address(request))
+
+
+def address_group(address: str) -> str:
+    """`address` itself for IPv4 (also IPv4-mapped IPv6), its /64 network for IPv6; text that
+    is not an address unchanged."""
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

@@ -6,6 +6,7 @@ production, and a private direct peer with no trusted proxy is warned about."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,12 @@ from bot.channels import limits
 from bot.clock import utcnow
 from bot.db import transaction
 from bot.web.app import create_app
-from bot.web.auth import LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_USERNAME
+from bot.web.auth import (
+    LOGIN_FAILURES_PER_ADDRESS,
+    LOGIN_FAILURES_PER_USERNAME,
+    LoginThrottle,
+    address_group,
+)
 
 LOGIN = "/api/console/login"
 PASSWORD = "correct horse battery staple"
@@ -104,3 +110,33 @@ def test_a_private_peer_with_no_trusted_proxy_is_warned_about_once(app_with, cap
 )  # fmt: skip
 def test_which_peers_are_taken_for_a_shared_address(peer, warned):
     assert (limits.shared_address_warning(peer) is not None) == warned
+
+
+def test_ipv6_clients_are_throttled_per_64(app_with):
+    """One host can pick any address of its /64: guesses from many of them are one client."""
+    _app, client = app_with(trusted_proxies="10.0.0.0/8")
+    for n in range(LOGIN_FAILURES_PER_USERNAME):
+        assert login(client, "alice", WRONG, f"2001:db8:1:2::{n + 1:x}") == 401
+    assert login(client, "alice", PASSWORD, "2001:db8:1:2:ffff::9") == 429
+    assert login(client, "alice", PASSWORD, "2001:db8:1:3::1") == 200  # the next /64 is not
+
+
+@pytest.mark.parametrize(
+    ("address", "group"),
+    [("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"), ("::ffff:192.0.2.7", "192.0.2.7"),
+     ("192.0.2.7", "192.0.2.7"), ("testclient", "testclient"), ("unknown", "unknown")],
+)  # fmt: skip
+def test_address_groups(address, group):
+    assert address_group(address) == group
+
+
+def test_refused_attempts_make_no_throttle_keys():
+    """A locked-out address trying new usernames cannot grow the throttle's memory."""
+    now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+    throttle = LoginThrottle()
+    for n in range(LOGIN_FAILURES_PER_ADDRESS):
+        assert throttle.admit(f"user{n}", "192.0.2.1", now) is None
+    keys = len(throttle._failures)
+    for n in range(100):
+        assert throttle.admit(f"other{n}", "192.0.2.1", now) is not None
+    assert len(throttle._failures) == keys
