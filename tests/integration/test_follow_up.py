@@ -10,9 +10,11 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import select
 from websockets.sync.client import connect as ws_connect
 
 from bot.clock import iso, utcnow
+from bot.conversations.models import Conversation, Message
 from bot.db import make_engine, make_session_factory, transaction
 from bot.handoff.queue import DatabaseQueue
 from bot.paths import DEFAULT_SLA_POLICY
@@ -101,13 +103,32 @@ def test_offline_widget_customer_gets_the_follow_up_on_the_next_visit(stack):
     ticket_id = _ticket(stack, "webchat", session_id, "the lamp arrived broken")
     with stack.client() as client:
         _resolve(client, stack, ticket_id, "A new lamp is on its way")
-    time.sleep(3)  # the follow-up is sent while no tab is open
+    # The follow-up is sent (kept for the browser) while no tab is open.
+    engine = make_engine(stack.settings.database_url)
+    deadline = time.monotonic() + 60
+    while not _kept_for_the_browser(make_session_factory(engine), session_id, ticket_id):
+        assert time.monotonic() < deadline, "no follow-up was kept for the offline customer"
+        time.sleep(0.2)
+    engine.dispose()
     url = stack.base_url.replace("http://", "ws://") + f"/webchat/ws?session={session_id}"
     with ws_connect(url, open_timeout=10) as ws:
-        frames = [json.loads(ws.recv(timeout=30))]
-        texts = json.dumps(frames)
-        deadline = time.monotonic() + 20
-        while ticket_id not in texts and time.monotonic() < deadline:
-            frames.append(json.loads(ws.recv(timeout=20)))
-            texts = json.dumps(frames, ensure_ascii=False)
-    assert ticket_id in texts and "new lamp" in texts
+        history = json.loads(ws.recv(timeout=30))
+    assert history["type"] == "history"
+    [follow_up] = [m for m in history["messages"] if ticket_id in m.get("text", "")]
+    assert "new lamp" in follow_up["text"] and follow_up.get("new") is True
+
+
+def _kept_for_the_browser(sessions, session_id: str, ticket_id: str) -> bool:
+    """An undelivered message to the web chat customer naming the ticket is stored."""
+    with sessions() as session:
+        texts = session.scalars(
+            select(Message.text)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Conversation.channel == "webchat",
+                Conversation.sender_id == session_id,
+                Message.direction == "out",
+                Message.delivered_at.is_(None),
+            )
+        ).all()
+    return any(ticket_id in (text or "") for text in texts)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.conversations.models import Conversation, Message
+from bot.conversations.models import Conversation, InboundUpdate, Message
 from bot.db import make_engine, make_session_factory
 from bot.tickets.evidence import Evidence
 from telegram_channel.fake_bot_api import (
@@ -33,23 +32,32 @@ def _chat_id() -> int:
     return random.randint(10_000_000, 99_999_999)
 
 
-def exchange(api, chat_id: int, update: dict[str, Any], *, deliver=None) -> list[dict[str, Any]]:
+def exchange(
+    gateway, api, chat_id: int, update: dict[str, Any], *, deliver=None
+) -> list[dict[str, Any]]:
     """Delivers one update (queued for polling, or `deliver` for webhook mode) and returns
-    the messages the bot sent to the chat in answer, once they stop coming."""
+    the messages the bot sent to the chat in answer: all of them, since the gateway records
+    an update as handled only once its replies have gone out."""
     before = len(api.sent(chat_id))
     if deliver is None:
         api.push(update)
     else:
         deliver(update)
-    api.wait_for(lambda: len(api.sent(chat_id)) > before, what=f"a reply to {update}")
-    settled = len(api.sent(chat_id))
-    while True:  # replies of one turn go out one after another
-        time.sleep(0.4)
-        now = len(api.sent(chat_id))
-        if now == settled:
-            break
-        settled = now
-    return api.sent(chat_id)[before:]
+    api.wait_for(lambda: handled(gateway, update), what=f"the gateway to handle {update}")
+    replies = api.sent(chat_id)[before:]
+    assert replies, f"no reply to {update}"
+    return replies
+
+
+def handled(gateway, update: dict[str, Any]) -> bool:
+    with gateway.app.state.sessions() as session:
+        done = session.scalar(
+            select(InboundUpdate.completed_at).where(
+                InboundUpdate.channel == "telegram",
+                InboundUpdate.external_id == str(update["update_id"]),
+            )
+        )
+    return done is not None
 
 
 def text_of(sent: list[dict[str, Any]]) -> str:
@@ -76,14 +84,14 @@ def test_polling_complaint_end_to_end_with_buttons_photo_and_duplicate(
     chat = _chat_id()
     assert "deleteWebhook" in fake_api.methods() or "getUpdates" in fake_api.methods()
 
-    greeting = exchange(fake_api, chat, text_update(chat, "/start"))
+    greeting = exchange(gateway, fake_api, chat, text_update(chat, "/start"))
     assert "complaint" in text_of(greeting).lower()
 
-    sent = exchange(fake_api, chat, text_update(chat, "I want to make a complaint"))
+    sent = exchange(gateway, fake_api, chat, text_update(chat, "I want to make a complaint"))
     assert "/complain_delivery" in callbacks(sent)
 
     # A button press: answered, its keyboard removed, the payload read as the answer.
-    sent = exchange(fake_api, chat, button_update(chat, "/complain_delivery"))
+    sent = exchange(gateway, fake_api, chat, button_update(chat, "/complain_delivery"))
     assert "what happened" in text_of(sent).lower()
     assert "answerCallbackQuery" in fake_api.methods()
     edits = [c.params for c in fake_api.calls if c.method == "editMessageReplyMarkup"]
@@ -91,41 +99,46 @@ def test_polling_complaint_end_to_end_with_buttons_photo_and_duplicate(
 
     # A photo before the ticket exists: kept, and attached when the ticket is created.
     fake_api.files["photo-1"] = JPEG
-    sent = exchange(fake_api, chat, photo_update(chat, "photo-1", len(JPEG)))
+    sent = exchange(gateway, fake_api, chat, photo_update(chat, "photo-1", len(JPEG)))
     assert "kept your photo" in text_of(sent)
 
     sent = exchange(
+        gateway,
         fake_api,
         chat,
         text_update(chat, "The parcel was due last Monday and it still hasn't arrived"),
     )
     assert "order" in text_of(sent).lower()
 
-    sent = exchange(fake_api, chat, text_update(chat, "JD0098812"))
+    sent = exchange(gateway, fake_api, chat, text_update(chat, "JD0098812"))
     refund = '/inform{"desired_resolution": "refund"}'
     assert refund in callbacks(sent)
 
-    sent = exchange(fake_api, chat, button_update(chat, refund))
+    sent = exchange(gateway, fake_api, chat, button_update(chat, refund))
     assert "phone" in text_of(sent).lower() or "e-mail" in text_of(sent).lower()
 
-    sent = exchange(fake_api, chat, text_update(chat, "just contact me here on telegram"))
+    sent = exchange(gateway, fake_api, chat, text_update(chat, "just contact me here on telegram"))
     assert "/affirm" in callbacks(sent), text_of(sent)
 
-    sent = exchange(fake_api, chat, button_update(chat, "/affirm"))
+    sent = exchange(gateway, fake_api, chat, button_update(chat, "/affirm"))
     ticket_ids = TICKET_ID.findall(text_of(sent))
     assert len(ticket_ids) == 1, text_of(sent)
     ticket_id = ticket_ids[0]
 
     # A photo after the ticket: attached to it at once, and the customer told which.
     fake_api.files["photo-2"] = JPEG[::-1]
-    sent = exchange(fake_api, chat, photo_update(chat, "photo-2", len(JPEG), caption="the box"))
+    sent = exchange(
+        gateway, fake_api, chat, photo_update(chat, "photo-2", len(JPEG), caption="the box")
+    )
     assert ticket_id in text_of(sent)
 
     # The same update twice (a retry): processed once.
     duplicate = text_update(chat, "thank you")
-    exchange(fake_api, chat, duplicate)
+    exchange(gateway, fake_api, chat, duplicate)
     fake_api.push(duplicate)
-    time.sleep(2.0)  # long enough for PTB to fetch and dispatch it again
+    # Updates are fetched and handled in order: once the next one is handled, the duplicate
+    # has had its chance to be processed again.
+    exchange(gateway, fake_api, chat, text_update(chat, "/status"))
 
     with httpx.Client(base_url=gateway.url, timeout=30) as client:
         ticket = client.get(f"/api/tickets/{ticket_id}", headers=stack.api_headers).json()
@@ -174,15 +187,14 @@ def test_webhook_mode_checks_the_secret_and_skips_duplicates(telegram_gateway, f
         response = client.post("/webhooks/telegram", json=body, headers=headers)
         assert response.status_code == 200, response.text
 
-    sent = exchange(fake_api, chat, update, deliver=post)
+    sent = exchange(gateway, fake_api, chat, update, deliver=post)
     assert re.search(r"[\u4e00-\u9fff]", text_of(sent))
 
     before = len(fake_api.sent(chat))
-    post(update)  # Telegram retrying the same update
-    time.sleep(1.0)
+    post(update)  # Telegram retrying the same update: answered once handled (or skipped)
     assert len(fake_api.sent(chat)) == before
 
-    sent = exchange(fake_api, chat, voice_update(chat), deliver=post)
+    sent = exchange(gateway, fake_api, chat, voice_update(chat), deliver=post)
     assert "文字" in text_of(sent)  # a voice note: asked, in Chinese, to type
 
     for bad in ({"no": "update_id"}, [1, 2, 3]):
@@ -221,5 +233,5 @@ def test_follow_up_after_resolution_reaches_telegram(telegram_gateway, fake_api,
     assert ticket_id in text_of(sent) and "second charge was refunded" in text_of(sent)
     assert '/rate_service{"rating": "5"}' in callbacks(sent)
 
-    sent = exchange(fake_api, chat, button_update(chat, '/rate_service{"rating": "5"}'))
+    sent = exchange(gateway, fake_api, chat, button_update(chat, '/rate_service{"rating": "5"}'))
     assert "closed" in text_of(sent)
