@@ -41,7 +41,7 @@ COPY --from=rasa-deps /opt/venv /opt/venv
 WORKDIR /app
 # The custom NLU components (config.yml names bot.nlu.rasa_components.*): standard library
 # only, which is why bot/__init__.py imports nothing.
-COPY bot/__init__.py bot/__init__.py
+COPY bot/__init__.py bot/rasa_launch.py bot/
 COPY bot/nlu/ bot/nlu/
 COPY endpoints.prod.yml credentials.yml deploy/rasa-run.sh deploy/healthcheck.py ./
 USER app

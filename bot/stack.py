@@ -199,11 +199,14 @@ class Stack:
         replicas = [
             Service(
                 name="Rasa server" if len(ports) == 1 else f"Rasa replica {n}",
+                # `rasa run`, its API token given in the environment (COMPLAINTBOT_RASA_TOKEN
+                # of replica_env): a command line is readable by every local user.
                 command=[
-                    str(root / ".venv-rasa" / "bin" / "rasa"),
+                    str(root / ".venv-rasa" / "bin" / "python"),
+                    "-m",
+                    "bot.rasa_launch",
                     "run",
                     "--enable-api",
-                    f"--auth-token={token}",  # "=": a generated token may start with "-"
                     "--interface",
                     "127.0.0.1",
                     "--port",
