@@ -15,7 +15,7 @@ from bot.tickets.audit import Actor
 from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.models import CATEGORIES, CHANNELS
 from bot.tickets.numbering import normalise_ticket_id
-from bot.tickets.permissions import Forbidden, check_read, check_update
+from bot.tickets.permissions import Forbidden, check_decides, check_read, check_update
 from bot.tickets.service import (
     InvalidChange,
     TicketFilter,
@@ -24,6 +24,7 @@ from bot.tickets.service import (
     get_ticket,
     list_tickets,
     lock_ticket,
+    mark_validity,
     ticket_to_dict,
 )
 from bot.tickets.sla import SlaPolicy, load_policy
@@ -132,7 +133,15 @@ class TicketPatch(BaseModel):
     assigned_agent: str | None = Field(
         default=None, max_length=40, description="an active agent's username; null unassigns"
     )
-    validity: Validity | None = None
+    validity: Validity | None = Field(
+        default=None,
+        description="the judgement of a person working the ticket (as the console's): an "
+        "agent on their own ticket, a supervisor or admin on any, never the service token; "
+        "needs `validity_reason`",
+    )
+    validity_reason: str | None = Field(
+        default=None, max_length=1000, description="why: mandatory with `validity`"
+    )
     resolution_note: str | None = Field(default=None, max_length=4000)
     note: str | None = Field(
         default=None, min_length=1, max_length=4000, description="internal note for the trail"
@@ -265,6 +274,12 @@ async def patch_endpoint(
             del changes[name]  # null means "no change" for fields that cannot be empty
     if not changes:
         raise HTTPException(422, detail="nothing to change")
+    # Validity is a person's judgement with a reason, as in the console (bot.web.api_remedy).
+    reason = changes.pop("validity_reason", None)
+    judged = "validity" in changes
+    verdict = changes.pop("validity", None)
+    if not judged and reason is not None:
+        raise HTTPException(422, detail="validity_reason goes with validity")
     policy = _policy(request)
     clock = getattr(request.app.state, "clock", utcnow)
 
@@ -273,9 +288,16 @@ async def patch_endpoint(
             try:
                 ticket = lock_ticket(session, canonical)
                 check_update(actor, ticket, changes)
-                apply_changes(
-                    session, ticket=ticket, changes=changes, actor=actor, now=clock(), policy=policy
-                )
+                if judged:
+                    check_decides(actor, ticket, "judging validity")
+                if changes:
+                    apply_changes(session, ticket=ticket, changes=changes, actor=actor,
+                                  now=clock(), policy=policy)  # fmt: skip
+                if judged and verdict is None:  # back to "not assessed"
+                    apply_changes(session, ticket=ticket, changes={"validity": None},
+                                  actor=actor, now=clock(), policy=policy)  # fmt: skip
+                elif judged:
+                    mark_validity(ticket, verdict, reason or "", actor=actor, now=clock())
             except TicketNotFound:
                 raise HTTPException(404, detail="no such ticket") from None
             except Forbidden as exc:

@@ -126,3 +126,38 @@ def test_the_drill_down_export_opens_customers_text_as_text(client, tokens, make
     assert answer.status_code == 200, answer.text
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [row["product"] for row in rows] == ["'" + product]
+
+
+def _patch(client, ticket_id: str, headers: dict[str, str], body: dict):
+    return client.patch(f"/api/tickets/{ticket_id}", headers=headers, json=body)
+
+
+def _validity(client, tokens, ticket_id: str):
+    return client.get(f"/api/tickets/{ticket_id}", headers=tokens["service"]).json()["validity"]
+
+
+def test_bearer_patch_judges_validity_as_the_console_does(client, tokens, make_ticket):
+    """A person working the ticket, with a reason: the service token has nobody behind it,
+    an agent judges only their own tickets, a supervisor any."""
+    ticket_id = make_ticket("cust-validity")
+    judged = {"validity": "invalid", "validity_reason": "a duplicate of CP-20261122-0001"}
+    refused = _patch(client, ticket_id, tokens["service"], judged)
+    assert refused.status_code == 403 and "signed-in" in refused.json()["detail"]
+    # alice may take the unassigned ticket (check_update), but not judge it before it is hers.
+    assert _patch(client, ticket_id, tokens["alice"], judged).status_code == 403
+    assert _validity(client, tokens, ticket_id) is None
+    taken = _patch(client, ticket_id, tokens["alice"], {"assigned_agent": "alice"})
+    assert taken.status_code == 200, taken.text
+    no_reason = _patch(client, ticket_id, tokens["alice"], {"validity": "invalid"})
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]
+    assert _patch(client, ticket_id, tokens["bob"], judged).status_code == 403  # not his
+    assert _validity(client, tokens, ticket_id) is None
+    ok = _patch(client, ticket_id, tokens["alice"], judged)
+    assert ok.status_code == 200, ok.text
+    event = ok.json()["events"][-1]
+    assert event["data"] == {"field": "validity", "before": None, "after": "invalid",
+                             "reason": "a duplicate of CP-20261122-0001"}  # fmt: skip
+    cleared = _patch(client, ticket_id, tokens["sue"], {"validity": None})
+    assert cleared.status_code == 200 and cleared.json()["validity"] is None
+    lonely = _patch(client, ticket_id, tokens["sue"], {"validity_reason": "why not"})
+    assert lonely.status_code == 422

@@ -167,7 +167,12 @@ def test_an_agent_takes_and_works_an_unassigned_ticket(client, tokens, make_tick
     resolved = client.patch(
         f"/api/tickets/{ticket_id}",
         headers=tokens["alice"],
-        json={"status": "resolved", "resolution_note": "reshipped", "validity": "valid"},
+        json={
+            "status": "resolved",
+            "resolution_note": "reshipped",
+            "validity": "valid",
+            "validity_reason": "the courier confirmed the loss",
+        },  # fmt: skip
     ).json()
     assert (resolved["status"], resolved["resolved_at"]) == ("resolved", "2026-11-22T10:30:00Z")
     assert (resolved["resolution_note"], resolved["validity"]) == ("reshipped", "valid")
