@@ -10,15 +10,26 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.services import conversation_identity
-from bot.nlu.categories import category_for_intent
+from bot.nlu.categories import COMPLAINT_INTENTS, category_for_intent
 from bot.nlu.emotion import analyse, peak
 from bot.nlu.language import detect_language
+from bot.tickets.rules import is_safety_concern
 
 
 def _user_text(tracker: Tracker) -> str:
     text = tracker.latest_message.get("text") or ""
     # Button payloads ("/affirm") say nothing about language or feelings.
     return "" if text.startswith("/") else text
+
+
+def _picked_by_button(tracker: Tracker) -> bool:
+    """Whether the customer chose a complaint category with a button in this conversation."""
+    return any(
+        event.get("event") == "user"
+        and (event.get("text") or "").startswith("/")
+        and (event.get("parse_data") or {}).get("intent", {}).get("name") in COMPLAINT_INTENTS
+        for event in tracker.events
+    )
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -49,10 +60,19 @@ class ValidateSlotMappings(ValidationAction):
     ) -> dict[str, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         category = category_for_intent(intent)
+        current = tracker.get_slot("category")
+        being_asked = current is None or tracker.get_slot("requested_slot") == "category"
+        text = _user_text(tracker)
+        # Safety first, whatever the category (issue 15): a danger, an injury or another safety
+        # problem told in the customer's words files the complaint as `safety`, unless the
+        # customer picked another category with a button.
+        if current != "safety" and is_safety_concern(text) and not _picked_by_button(tracker):
+            intake = tracker.active_loop.get("name") == "complaint_form"
+            if intake or (being_asked and (category or intent == "file_complaint")):
+                return {"category": "safety"}
         if category is None:
             return {}
-        current = tracker.get_slot("category")
-        if current is None or tracker.get_slot("requested_slot") == "category":
+        if being_asked:
             return {"category": category}
         return {}
 

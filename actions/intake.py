@@ -92,15 +92,19 @@ class ValidateComplaintForm(FormValidationAction):
     async def extract_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        # A first message that already says what happened is the description: a good
-        # complaint handler does not make the customer repeat it.
+        # A message that already says what happened is the description: a good complaint
+        # handler does not make the customer repeat it. That is the first message, and free
+        # text typed at the category question instead of pressing a button (it gives the
+        # category too: actions/context.py).
+        text = _text(tracker)
         if (
             tracker.get_slot("description") is None
-            and tracker.get_slot("requested_slot") is None
-            and _intent(tracker) in COMPLAINT_INTENTS
-            and is_substantive(_text(tracker))
+            and tracker.get_slot("requested_slot") in (None, "category")
+            and not text.startswith("/")
+            and (_intent(tracker) in COMPLAINT_INTENTS or tracker.get_slot("requested_slot"))
+            and is_substantive(text)
         ):
-            return {"description": _text(tracker)}
+            return {"description": text}
         return {}
 
     async def extract_order_id(

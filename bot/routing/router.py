@@ -178,7 +178,8 @@ class Router:
                 if earlier is not None and session.get(Message, earlier) is not None:
                     logger.info("update %s:%s was stored before: answering it", channel, update_id)
                     return conv.id, conv.owner, conv.language or "en", waiting
-            conv.language = detect_language(text, conv.language) or conv.language
+            if not text.startswith("/"):  # a button payload ("/affirm") is no language
+                conv.language = detect_language(text, conv.language) or conv.language
             message = add_message(
                 session, conversation=conv, direction="in", author="customer", text=text, now=now
             )

@@ -301,3 +301,74 @@ async def test_correction_counts_even_when_the_slot_mapping_already_copied_it():
     events = await ActionCorrectComplaint().run(dispatcher, tracker, DOMAIN)
     assert slots(events) == {"order_id": "SF1234567899", "correcting": None}
     assert responses(dispatcher) == ["utter_confirm_complaint"]
+
+
+KETTLE = "电水壶底座漏电，我倒水的时候手被电了一下"
+
+
+async def test_free_text_at_the_category_question_is_the_description_and_the_category():
+    """Issue 15: the customer types what happened instead of pressing a category button."""
+    from actions.context import ValidateSlotMappings
+
+    asked = {"requested_slot": "category", "lang": "zh"}
+    tracker = make_tracker(
+        text=KETTLE, intent="complain_product_quality", slots=asked, active_loop="complaint_form"
+    )
+    form, dispatcher = ValidateComplaintForm(), CollectingDispatcher()
+    assert await form.extract_description(dispatcher, tracker, DOMAIN) == {"description": KETTLE}
+    context = ValidateSlotMappings()
+    assert context.extract_category(dispatcher, tracker, DOMAIN) == {"category": "safety"}
+    # A button press is a choice, not a description.
+    button = make_tracker(
+        text="/complain_delivery",
+        intent="complain_delivery",
+        slots=asked,
+        active_loop="complaint_form",
+    )
+    assert await form.extract_description(dispatcher, button, DOMAIN) == {}
+    assert context.extract_category(dispatcher, button, DOMAIN) == {"category": "delivery"}
+
+
+async def test_a_danger_cue_files_the_complaint_as_safety_unless_the_customer_picked_another():
+    from actions.context import ValidateSlotMappings
+
+    context, dispatcher = ValidateSlotMappings(), CollectingDispatcher()
+    first = make_tracker(text=KETTLE, intent="complain_product_quality")
+    assert context.extract_category(dispatcher, first, DOMAIN) == {"category": "safety"}
+    # Told later, while the form runs: the complaint becomes a safety one.
+    later = make_tracker(
+        text="对了，我妈用的时候也被电到了",
+        intent="inform",
+        slots={"category": "product_quality", "requested_slot": "order_id"},
+        active_loop="complaint_form",
+    )
+    assert context.extract_category(dispatcher, later, DOMAIN) == {"category": "safety"}
+    # The customer pressed "product quality" themselves: their choice stands.
+    pressed = {
+        "event": "user",
+        "text": "/complain_product_quality",
+        "parse_data": {"intent": {"name": "complain_product_quality", "confidence": 1.0}},
+    }
+    chosen = make_tracker(
+        text="对了，我妈用的时候也被电到了",
+        intent="inform",
+        slots={"category": "product_quality", "requested_slot": "order_id"},
+        active_loop="complaint_form",
+        events=[pressed],
+    )
+    assert context.extract_category(dispatcher, chosen, DOMAIN) == {}
+    # Negated, or outside any complaint: nothing changes.
+    negated = make_tracker(text="检查过了没有漏电，就是不加热", intent="complain_product_quality")
+    assert context.extract_category(dispatcher, negated, DOMAIN) == {"category": "product_quality"}
+    chat = make_tracker(text="your site says the hoverboard is dangerous?", intent="out_of_scope")
+    assert context.extract_category(dispatcher, chat, DOMAIN) == {}
+
+
+async def test_a_shock_filed_under_quality_still_opens_an_urgent_ticket(services):
+    tracker = make_tracker(
+        text="/affirm",
+        intent="affirm",
+        slots={**FILLED, "category": "product_quality", "description": KETTLE},
+    )
+    events = await ActionSubmitComplaint().run(CollectingDispatcher(), tracker, DOMAIN)
+    assert slots(events)["severity"] == "urgent"

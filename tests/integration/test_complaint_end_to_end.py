@@ -224,3 +224,34 @@ def test_threat_makes_the_complaint_major_and_offers_a_person(stack):
     assert "priority" in chat.text(replies)
     assert ticket["id"] in chat.text(objection)
     assert [e for e in detail["events"] if e["what"] == "objection"]
+
+
+def test_description_typed_at_the_category_question_is_kept_and_a_shock_is_urgent(stack):
+    """Issue 15: the customer answers the category buttons with what happened (an electric
+    shock). The bot takes it as the description, files it as safety, never asks again what
+    happened, and the ticket is urgent."""
+    sender = f"kettle-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        replies = chat.say("我要投诉")
+        assert "/complain_safety" in chat.payloads(replies)  # the category question
+
+        replies = chat.say("电水壶用了两天，底座漏电，我倒水的时候手被电了一下")
+        text = chat.text(replies)
+        assert "订单号" in text, text
+        assert "具体说说发生了什么" not in text
+
+        chat.say("没有订单号")
+        chat.say("我要退款")
+        summary = chat.text(chat.say("13812345678"))
+        assert "漏电" in summary and "安全" in summary, summary
+        ack = chat.text(chat.say("/affirm"))
+        assert len(set(TICKET_ID.findall(ack))) == 1, ack
+        assert "紧急" in ack and "120" in ack  # the plan says so
+        # Urgent: straight to a person, told in the customer's language (a button press
+        # does not switch the conversation to English).
+        assert "专员" in ack and "passed you" not in ack, ack
+        listing = _tickets(stack, client, sender)
+    ticket = listing["items"][0]
+    assert (ticket["category"], ticket["severity"]) == ("safety", "urgent")
+    assert "被电了一下" in ticket["description"]

@@ -98,7 +98,7 @@ async def test_rasa_down_puts_the_message_on_an_escalated_ticket_once(holding_ro
     from bot.tickets.models import Ticket
 
     first = await holding_router.handle(
-        "rest", "cust-held", "I WILL SUE YOU, the heater caught fire, order JD0098812!!!"
+        "rest", "cust-held", "I WILL SUE YOU, the heater never worked, order JD0098812!!!"
     )
     second = await holding_router.handle("rest", "cust-held", "hello?? anyone there")
     queued = holding_router.queue.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tickets.rules import Assessment, assess, is_danger
+from bot.tickets.rules import Assessment, assess, is_danger, is_safety_concern
 
 
 def _assess(**overrides: object) -> Assessment:
@@ -89,11 +89,52 @@ def test_urgent_outranks_every_major_reason() -> None:
 
 
 @pytest.mark.parametrize("category", ["product_quality", "delivery", "billing", "other"])
-def test_danger_words_alone_do_not_make_other_categories_major(category: str) -> None:
-    # Urgency hangs on the safety category; the NLU classifies fire and injury as safety.
-    result = _assess(category=category, description="the box smelled of smoke")
-    assert result.severity == "general"
-    assert result.reasons == ()
+def test_danger_makes_any_category_urgent(category: str) -> None:
+    # Issue 15: danger and injury raise the severity whatever the category the customer
+    # or the NLU gave (the kettle that shocked a hand was filed as product quality).
+    result = _assess(category=category, description="水壶底座漏电，手被电了一下")
+    assert result.severity == "urgent"
+    assert result.reasons == ("ongoing danger or injury",)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "电水壶底座漏电，手被电了一下",
+        "吃了你们的海鲜上吐下泻，一晚上没睡",
+        "孩子把玩具上的小零件吞下去了",
+        "小区电梯突然往下掉了两层，吓死人了",
+        "老人在你们店门口的湿地板上滑倒了",
+        "the kettle base gave me an electric shock",
+        "my toaster was sparking and smelled of burning plastic",
+        "I had an allergic reaction to the moisturiser, rash all over my face",
+        "my daughter choked on a piece of the toy",
+        "the lift dropped two floors with us inside",
+        "my mum slipped on the wet floor in your store",
+        "the whole family has been vomiting since the takeaway",
+    ],
+)
+def test_injury_and_danger_cues_in_both_languages(description: str) -> None:
+    assert is_danger(description)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "检查过了，没有漏电，就是不加热",
+        "没过敏，就是味道很奇怪",
+        "no one was hurt but the screen cracked",
+        "the price fell the day after I bought it",
+        "the parcel was stuck at the depot for a week",
+        "I'm not allergic, it just tastes off",
+        "我气炸了，快递又晚了",
+        "ATM吞了我的卡",
+        "the ATM swallowed my card",
+        "the label says choking hazard but the parts are huge",
+    ],
+)
+def test_negated_or_harmless_mentions_are_not_danger(description: str) -> None:
+    assert not is_danger(description)
 
 
 @pytest.mark.parametrize("description", [None, ""])
@@ -215,3 +256,21 @@ def test_motive_is_independent_of_severity() -> None:
 )
 def test_is_danger(text: str | None, expected: bool) -> None:
     assert is_danger(text) is expected
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["吃完以后有点过敏", "面霜用了脸上起疹子", "玩具边缘很锋利", "I found a glass shard in the jam",
+     "the cream gave me a rash", "this toy has small parts and no warning"],
+)  # fmt: skip
+def test_safety_concerns_that_are_not_emergencies_make_the_complaint_major(
+    description: str,
+) -> None:
+    assert is_safety_concern(description) and not is_danger(description)
+    result = _assess(category="product_quality", description=description)
+    assert (result.severity, result.reasons) == ("major", ("safety concern",))
+
+
+def test_safety_concern_negated_is_none() -> None:
+    assert not is_safety_concern("没过敏，也没起疹子，就是味道怪")
+    assert not is_safety_concern(None)
