@@ -98,6 +98,27 @@ def test_good_rating_in_words_closes_with_thanks(stack):
     assert rated and rated[0]["data"]["comment"] == "very satisfied, 5 stars, thank you"
 
 
+@pytest.mark.parametrize(
+    ("answers", "csat", "status"),
+    [
+        (["1"], 1, "reopened"),  # a bare digit once read as goodbye (issue 15)
+        (["ok thanks", "4"], 4, "closed"),  # no score in it: asked again, then the score
+    ],
+)
+def test_short_answers_to_the_rating_question_are_the_rating(stack, answers, csat, status):
+    sender = f"fu-short-{uuid.uuid4().hex[:8]}"
+    ticket_id = _ticket(stack, "rest", sender, "parcel arrived damaged")
+    with stack.client() as client:
+        _resolve(client, stack, ticket_id, "A new parcel was sent")
+        _poll(client, sender)
+        replies = [_say(client, sender, answer) for answer in answers]
+        for reply in replies[:-1]:
+            assert "1" in reply and "5" in reply and "Goodbye" not in reply, reply  # re-asked
+        assert status in replies[-1] and "Goodbye" not in replies[-1], replies[-1]
+        ticket = client.get(f"/api/tickets/{ticket_id}", headers=stack.api_headers).json()
+    assert (ticket["status"], ticket["csat"]) == (status, csat)
+
+
 def test_offline_widget_customer_gets_the_follow_up_on_the_next_visit(stack):
     session_id = f"wc_{uuid.uuid4().hex}"
     ticket_id = _ticket(stack, "webchat", session_id, "the lamp arrived broken")
