@@ -206,3 +206,30 @@ def test_a_web_chat_leaves_no_session_id_in_the_logs_and_var_is_owner_only(tmp_p
     names = set(_modes(var))
     assert {"logs/gateway.log", "complaintbot.db", "api_token", "rasa_token"} <= names, names
     assert _loose(var) == []
+
+
+@pytest.mark.stack
+def test_a_web_chat_through_the_real_stack_leaves_no_session_id_in_any_log(stack):
+    """The whole stack (the real model, the action server's form steps, the gateway): no
+    log under var/logs has the session id whole, and the var/ tree is owner-only."""
+    from websockets.sync.client import connect as ws_connect
+
+    session = new_session()
+    url = stack.base_url.replace("http://", "ws://") + "/webchat/ws"
+    with ws_connect(url, open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "hello", "session": session}))
+        assert json.loads(ws.recv(timeout=30))["type"] == "history"
+        for n, text in enumerate(["I want to make a complaint", "my parcel was lost"]):
+            ws.send(json.dumps({"type": "message", "text": text, "id": f"c{n}"}))
+            frames = [json.loads(ws.recv(timeout=90))]
+            while frames[-1]["type"] != "ack":
+                frames.append(json.loads(ws.recv(timeout=90)))
+            assert any(f["type"] == "message" and f["from"] == "bot" for f in frames), frames
+    var = stack.settings.var_dir
+    logs = {path.name: path.read_text(encoding="utf-8", errors="replace")
+            for path in (var / "logs").glob("*.log")}  # fmt: skip
+    assert {"actions.log", "gateway.log", "rasa.log"} <= set(logs), sorted(logs)
+    for name, text in logs.items():
+        leaks = [line for line in text.splitlines() if session[3:] in line.lower()]
+        assert leaks == [], f"{name}: {leaks[:3]}"
+    assert _loose(var) == []
