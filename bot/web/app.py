@@ -262,6 +262,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Channels, tickets, the agent console and health of the complaint-intake "
         "assistant.",
         lifespan=lifespan,
+        # The interactive pages load Swagger UI and ReDoc from a CDN: third-party scripts on
+        # the console's origin. Off in production; /openapi.json stays.
+        docs_url=None if settings.env == "production" else "/docs",
+        redoc_url=None if settings.env == "production" else "/redoc",
     )
     app.state.settings = settings
     # GET /metrics: this app's own registry (bot.metrics), created with the app.

@@ -161,3 +161,20 @@ def test_bearer_patch_judges_validity_as_the_console_does(client, tokens, make_t
     assert cleared.status_code == 200 and cleared.json()["validity"] is None
     lonely = _patch(client, ticket_id, tokens["sue"], {"validity_reason": "why not"})
     assert lonely.status_code == 422
+
+
+def test_the_interactive_api_pages_are_off_in_production(offline_settings):
+    """/docs and /redoc load Swagger UI and ReDoc from a CDN: not on a production origin.
+    The OpenAPI document itself stays."""
+    from fastapi.testclient import TestClient
+
+    from bot.web.app import create_app
+
+    production = offline_settings(env="production", rasa_token="rasa-token-for-tests-0123456789")
+    with TestClient(create_app(production)) as prod:
+        assert prod.get("/docs").status_code == 404
+        assert prod.get("/redoc").status_code == 404
+        assert prod.get("/openapi.json").status_code == 200
+    with TestClient(create_app(offline_settings())) as dev:
+        assert dev.get("/docs").status_code == 200  # DESIGN §7, on the development default
+        assert dev.get("/redoc").status_code == 200
