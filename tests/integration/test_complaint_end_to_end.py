@@ -255,3 +255,22 @@ def test_description_typed_at_the_category_question_is_kept_and_a_shock_is_urgen
     ticket = listing["items"][0]
     assert (ticket["category"], ticket["severity"]) == ("safety", "urgent")
     assert "被电了一下" in ticket["description"]
+
+
+@pytest.mark.parametrize(
+    ("opener", "ack", "expected"),
+    [
+        ("hi", "ok", "anything else I can help with"),
+        ("我要查一下投诉进度", "好的", "还有什么需要我帮忙的"),
+        ("never mind, forget it", "yes", "anything else I can help with"),
+    ],
+)
+def test_acknowledgements_outside_a_question_get_a_polite_close(stack, opener, ack, expected):
+    """Issue 15: "ok" / "好的" / "yes" after a greeting, a status answer or a cancel is not
+    misunderstood."""
+    with stack.client() as client:
+        chat = Conversation(client, f"ack-{uuid.uuid4().hex[:8]}")
+        chat.say(opener)
+        text = chat.text(chat.say(ack))
+    assert expected in text, text
+    assert "rephrase" not in text and "换个说法" not in text
