@@ -1,4 +1,6 @@
-"""Low-confidence turns: ask to rephrase once, offer a person the second time in a row."""
+"""Low-confidence turns, and details given with nothing asked: a complaint when the message
+carries complaint cues (actions/triage.py); otherwise ask to rephrase once, offer a person the
+second time in a row."""
 
 from __future__ import annotations
 
@@ -31,6 +33,11 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        from actions.triage import start_intake
+
+        intake = start_intake(dispatcher, tracker)
+        if intake is not None:
+            return intake
         if consecutive_fallbacks(tracker.events) >= FALLBACKS_BEFORE_HUMAN:
             dispatcher.utter_message(response="utter_offer_human")
         else:

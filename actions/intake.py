@@ -49,8 +49,8 @@ SKIP_CONTACT = re.compile(
 # Opening phrases that carry no facts ("I want to complain about ...").
 _BOILERPLATE = re.compile(
     r"我要投诉|我想投诉|投诉一下|我要反映|我想反映|我要举报|关于|你们的?|"
-    r"i (?:want|would like|wanna|need) to (?:make a |file a |lodge a )?complain(?:t)?(?: about)?|"
-    r"i have a complaint(?: about)?|complaint about|about|your|the|my|a",
+    r"\b(?:i (?:want|would like|wanna|need) to (?:make a |file a |lodge a )?complain(?:t)?(?: about)?|"
+    r"i have a complaint(?: about)?|complaint about|about|your|the|my|a)\b",
     re.IGNORECASE,
 )
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")

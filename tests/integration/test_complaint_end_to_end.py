@@ -274,3 +274,20 @@ def test_acknowledgements_outside_a_question_get_a_polite_close(stack, opener, a
         text = chat.text(chat.say(ack))
     assert expected in text, text
     assert "rephrase" not in text and "换个说法" not in text
+
+
+def test_a_second_problem_read_as_a_detail_is_taken_as_a_complaint(stack):
+    """Issue 15: "上次买的…" parsed as a detail (or unsure) still opens the intake: empathy
+    first, no status read-out, the text kept as the description, the category asked."""
+    sender = f"again-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        chat.say("你好")
+        replies = chat.say("上次买的空气炸锅又坏了，这次是按钮失灵，根本按不下去")
+        text = chat.text(replies)
+        assert "没完全理解" not in text and "进度" not in text, text
+        assert "/complain_product_quality" in chat.payloads(replies) or "订单号" in text, text
+        if "订单号" not in text:
+            replies = chat.say("/complain_product_quality")
+            text = chat.text(replies)
+        assert "订单号" in text and "具体说说" not in text, text
