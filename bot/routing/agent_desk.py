@@ -30,7 +30,7 @@ from bot.routing.outbound import Outbound
 from bot.tickets.audit import Actor
 from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.models import Ticket
-from bot.tickets.permissions import check_update
+from bot.tickets.permissions import Forbidden, check_update
 from bot.tickets.service import (
     add_note,
     apply_changes,
@@ -158,7 +158,16 @@ class AgentDesk:
 
         def check() -> None:
             with self.sessions() as session:
-                desk.check_claimable(session, ticket_id=ticket_id, actor=agent.actor)
+                try:
+                    desk.check_claimable(session, ticket_id=ticket_id, actor=agent.actor)
+                except Forbidden:
+                    # Another agent's claim may have landed just before this check (the
+                    # ticket is theirs now): the same answer as when it lands just after.
+                    if all(item.ticket_id != ticket_id for item in self.queue.items()):
+                        raise NotQueued(
+                            f"{ticket_id} is not in the queue (already taken?)"
+                        ) from None
+                    raise
 
         await anyio.to_thread.run_sync(check)
         item = await anyio.to_thread.run_sync(
