@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.responses import variant
 from actions.services import conversation_identity
 from bot.nlu.categories import COMPLAINT_INTENTS, category_for_intent
 from bot.nlu.emotion import analyse, peak
@@ -20,6 +21,26 @@ def _user_text(tracker: Tracker) -> str:
     text = tracker.latest_message.get("text") or ""
     # Button payloads ("/affirm") say nothing about language or feelings.
     return "" if text.startswith("/") else text
+
+
+# Turns that already answer with empathy and a person: the complaint's own acknowledgement
+# (furious variant offers a person), a request for a person, cancelling.
+_ANSWERED_WITH_EMPATHY = COMPLAINT_INTENTS | {"file_complaint", "request_human", "cancel"}
+
+
+def _feelings_first(tracker: Tracker, level: str) -> bool:
+    """Feelings before forms (倾听 → 理解, issue 15): a furious turn, or one carrying an
+    escalation threat, hears the empathy line and the offer of a person first, whatever the
+    intent; then the turn goes on (the form resumes, the complaint is taken)."""
+    threat = any(
+        e.get("entity") == "escalation_threat" for e in tracker.latest_message.get("entities", [])
+    )
+    if level != "furious" and not threat:
+        return False
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    in_intake = tracker.active_loop.get("name") == "complaint_form"
+    # Outside the intake a complaint intent is acknowledged by its own empathy line.
+    return in_intake or intent not in _ANSWERED_WITH_EMPATHY
 
 
 def _picked_by_button(tracker: Tracker) -> bool:
@@ -50,6 +71,13 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         emotion = tracker.latest_message.get("emotion") or analyse(text).as_dict()
         level = str(emotion.get("level") or "calm")
+        if _feelings_first(tracker, level):
+            lang = detect_language(text, tracker.get_slot("lang")) or tracker.get_slot("lang")
+            chosen = variant(domain, "utter_empathy_first", lang or "en")
+            if chosen:
+                dispatcher.utter_message(text=chosen["text"], buttons=chosen.get("buttons") or [])
+            else:
+                dispatcher.utter_message(response="utter_empathy_first")
         return {
             "emotion_level": level,
             "emotion_peak": peak([tracker.get_slot("emotion_peak") or "calm", level]),

@@ -87,6 +87,13 @@ class ActionCheckStatus(Action):
         if answer.not_found:
             dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=wanted)
         elif not answer.lines:
+            # "Where is my refund?!" from someone with no complaint on file is a complaint
+            # to take, not a "nothing found" (issue 15).
+            from actions.triage import start_intake
+
+            intake = start_intake(dispatcher, tracker, ranking=False)
+            if intake is not None:
+                return [SlotSet("ticket_id", None), *intake]
             dispatcher.utter_message(response="utter_no_tickets")
         else:
             _say(dispatcher, answer, lang, services.policy.timezone)

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.intake import is_substantive
+from actions.responses import variant
 from bot.nlu.categories import COMPLAINT_INTENTS, category_for_intent
 from bot.tickets.rules import is_safety_concern
 
@@ -25,11 +26,13 @@ CUE_ENTITIES = frozenset({"product", "order_id"})
 TOP = 3
 
 
-def complaint_cues(message: dict[str, Any]) -> list[str]:
+def complaint_cues(message: dict[str, Any], *, ranking: bool = True) -> list[str]:
     """Why a message reads as a complaint whatever its top intent (nothing when it does not).
 
     Only messages with content count: a substantive text, or a product or order number.
     Nonsense sent to nlu_fallback by the unknown-words guard (confidence 1.0) never does.
+    `ranking=False` ignores the runners-up of the intent ranking (for a confident other
+    intent, such as a status check, the ranking's tail says little).
     """
     text = (message.get("text") or "").strip()
     intent = message.get("intent") or {}
@@ -43,7 +46,7 @@ def complaint_cues(message: dict[str, Any]) -> list[str]:
     cues = []
     ranked = [r.get("name") for r in (message.get("intent_ranking") or [])[: TOP + 1]]
     ranked = [name for name in ranked if name != FALLBACK_INTENT][:TOP]
-    if any(name in COMPLAINT_INTENTS for name in ranked):
+    if ranking and any(name in COMPLAINT_INTENTS for name in ranked):
         cues.append("complaint intent in the top 3")
     if (message.get("emotion") or {}).get("level") in UPSET_OR_WORSE:
         cues.append("upset or worse")
@@ -64,12 +67,14 @@ def ranked_categories(message: dict[str, Any]) -> list[str]:
     return order
 
 
-def start_intake(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+def start_intake(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, ranking: bool = True
+) -> list[EventType] | None:
     """Outside the intake, a message with complaint cues starts it: the empathy line, the
     text as the description, then the form (which asks the category, ranked). None when the
     message is no complaint, or the intake is already running."""
     message = tracker.latest_message
-    if tracker.active_loop.get("name") or not complaint_cues(message):
+    if tracker.active_loop.get("name") or not complaint_cues(message, ranking=ranking):
         return None
     text = (message.get("text") or "").strip()
     dispatcher.utter_message(response="utter_acknowledge_feeling")
@@ -90,12 +95,7 @@ class ActionAskCategory(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        lang = tracker.get_slot("lang") or "en"
-        variants = (domain.get("responses") or {}).get("utter_ask_category") or []
-        chosen = next(
-            (v for v in variants if _lang_of(v) == lang),
-            next((v for v in variants if _lang_of(v) is None), None),
-        )
+        chosen = variant(domain, "utter_ask_category", tracker.get_slot("lang") or "en")
         if not chosen or not chosen.get("text"):
             dispatcher.utter_message(response="utter_ask_category")
             return []
@@ -108,10 +108,3 @@ class ActionAskCategory(Action):
 
         dispatcher.utter_message(text=chosen["text"], buttons=sorted(buttons, key=rank))
         return []
-
-
-def _lang_of(variant: dict[str, Any]) -> str | None:
-    for condition in variant.get("condition") or []:
-        if condition.get("name") == "lang":
-            return condition.get("value")
-    return None

@@ -120,3 +120,67 @@ async def test_category_buttons_are_ordered_by_the_ranking_in_the_customers_lang
     await ActionAskCategory().run(dispatcher, zh, DOMAIN_RESPONSES)
     assert dispatcher.messages[0]["text"] == "请问主要是哪方面的问题？"
     assert len(dispatcher.messages[0]["buttons"]) == 3
+
+
+async def test_a_furious_turn_hears_empathy_and_a_person_first_whatever_the_intent():
+    from actions.context import ValidateSlotMappings
+
+    context = ValidateSlotMappings()
+    domain = {
+        "responses": {
+            "utter_empathy_first": [
+                {"condition": [{"type": "slot", "name": "lang", "value": "zh"}], "text": "非常抱歉",
+                 "buttons": [{"title": "转人工", "payload": "/request_human"}]},
+                {"text": "I'm truly sorry", "buttons": [{"title": "Talk to a person", "payload": "/request_human"}]},
+            ]
+        }
+    }  # fmt: skip
+    furious = {"level": "furious", "score": 0.9}
+    # Mid-intake, an order number given in fury: empathy first, then the form goes on.
+    tracker = make_tracker(
+        text="JD0098812 你们这群骗子！！！", intent="inform",
+        slots={"lang": "zh", "requested_slot": "order_id"}, active_loop="complaint_form",
+    )  # fmt: skip
+    tracker.latest_message["emotion"] = furious
+    dispatcher = CollectingDispatcher()
+    assert context.extract_emotion_level(dispatcher, tracker, domain)["emotion_level"] == "furious"
+    assert dispatcher.messages[0]["text"] == "非常抱歉"
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/request_human"
+    # A threat, calmly put, outside the intake, in English.
+    calm_threat = make_tracker(
+        text="where is my refund, I will report you to the FTC", intent="check_status",
+        entities=[entity("escalation_threat", "regulator")], slots={"lang": "en"},
+    )  # fmt: skip
+    calm_threat.latest_message["emotion"] = {"level": "angry", "score": 0.6}
+    dispatcher = CollectingDispatcher()
+    context.extract_emotion_level(dispatcher, calm_threat, domain)
+    assert [m["text"] for m in dispatcher.messages] == ["I'm truly sorry"]
+    # The complaint's own acknowledgement already does it; a calm turn needs none.
+    for intent, emotion in (("complain_delivery", furious), ("inform", {"level": "angry"})):
+        other = make_tracker(text="this is the third time!!!", intent=intent, slots={"lang": "en"})
+        other.latest_message["emotion"] = emotion
+        dispatcher = CollectingDispatcher()
+        context.extract_emotion_level(dispatcher, other, domain)
+        assert dispatcher.messages == []
+
+
+async def test_a_status_check_with_no_ticket_but_complaint_cues_takes_the_complaint(services):
+    from actions.status import ActionCheckStatus
+
+    tracker = make_tracker(
+        text="you sent me the wrong colour AGAIN and nobody cares", intent="check_status",
+        slots={"lang": "en"},
+    )  # fmt: skip
+    tracker.latest_message["emotion"] = {"level": "furious", "score": 0.9}
+    dispatcher = CollectingDispatcher()
+    events = await ActionCheckStatus().run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_acknowledge_feeling"]
+    assert FollowupAction("complaint_form") in events
+    plain = make_tracker(text="any update on my complaint?", intent="check_status")
+    plain.latest_message["intent_ranking"] = [
+        {"name": "check_status", "confidence": 0.9},
+        {"name": "complain_after_sales", "confidence": 0.05},
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionCheckStatus().run(dispatcher, plain, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_tickets"]

@@ -291,3 +291,24 @@ def test_a_second_problem_read_as_a_detail_is_taken_as_a_complaint(stack):
             replies = chat.say("/complain_product_quality")
             text = chat.text(replies)
         assert "订单号" in text and "具体说说" not in text, text
+
+
+def test_fury_mid_intake_hears_empathy_and_a_person_first_then_the_form_goes_on(stack):
+    """Issue 15, feelings before forms: a furious answer at the order-number question gets
+    the empathy line and the offer of a person first; what it says still fills the form."""
+    sender = f"fury-{uuid.uuid4().hex[:8]}"
+    with stack.client() as client:
+        chat = Conversation(client, sender)
+        replies = chat.say("我买的电饭煲用了三天就坏了，完全不能加热")
+        assert "订单号" in chat.text(replies)
+        replies = chat.say(
+            "订单号JD0098812！！！你们这帮骗子，第三次了，今天不给说法我就去12315！！！"
+        )
+        first = replies[0]
+        assert "抱歉" in first["text"] and "/request_human" in [
+            b["payload"] for b in first.get("buttons", [])
+        ], replies
+        # The form goes on: "给说法" was the remedy (an explanation), so the contact is next.
+        assert "手机号" in chat.text(replies[1:]), replies
+        summary = chat.text(chat.say("13812345678"))
+        assert "JD0098812" in summary and "解释" in summary, summary
