@@ -185,7 +185,9 @@ THREATS: Lexicon = {
          _POST_ZH + "(?:微博|抖音|小红书|快手|知乎|b站|B站|朋友圈|网上)"],
         ["(?:the|to the) press", "media", "social media", "journalists?", "reporters?",
          "(?:the|local|evening) news", "newspapers?", "go(?:es|ing)? viral",
-         _POST_EN + "(?:twitter|x|facebook|tiktok|reddit|instagram|youtube|online)"],
+         _POST_EN + "(?:twitter|x|facebook|tiktok|reddit|instagram|youtube|online)",
+         "(?:post|share|put|tweet|blast)\\w* (?:\\w+ ){0,3}(?:everywhere|online|on the internet)",
+         "go(?:ing)? public", "name and shame"],
     ),
     "legal": (
         ["律师", "起诉", "法院", "告你们", "打官司", "法律", "诉讼", "仲裁", "告到"],
