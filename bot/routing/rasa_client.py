@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 from collections import Counter
 from typing import Any, Literal
@@ -41,18 +40,23 @@ class RasaClient:
         self.urls = urls
         self.token = token
         self.balance = balance
-        self._next = itertools.cycle(range(len(urls)))
+        self._next_turn = 0  # with balance="turn": the replica the next call tries first
         # Customer turns each replica answered, reported by GET /healthz.
         self.turns: Counter[str] = Counter()
         self._http = httpx.AsyncClient(timeout=timeout)
 
     def url_for(self, conversation_key: str) -> str:
-        """The replica of a conversation's calls (the first to try, with balance="turn")."""
+        """The replica of a conversation's calls (with balance="turn": the one the next call
+        tries first; asking does not move the turn on, so a background read between two
+        turns cannot send both to the same replica)."""
+        if self.balance == "turn":
+            return self.urls[self._next_turn % len(self.urls)]
         return self._candidates(conversation_key)[0]
 
     def _candidates(self, conversation_key: str) -> list[str]:
         if self.balance == "turn":
-            start = next(self._next)
+            start = self._next_turn % len(self.urls)
+            self._next_turn += 1
             return self.urls[start:] + self.urls[:start]
         digest = hashlib.sha1(conversation_key.encode("utf-8")).digest()
         return [self.urls[int.from_bytes(digest[:4], "big") % len(self.urls)]]

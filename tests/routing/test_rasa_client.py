@@ -72,6 +72,26 @@ def test_by_turn_one_conversations_turns_alternate_and_are_counted(two_replicas)
     assert client.turns == {urls[0]: 3, urls[1]: 3}
 
 
+def test_by_turn_asking_for_the_replica_between_turns_does_not_move_the_turn_on(two_replicas):
+    """The gateway asks for a conversation's replica in the background after each turn (to
+    read the parse data) and while Rasa starts: the turns must still alternate."""
+    urls, seen = two_replicas
+    client = RasaClient(urls, token=None, timeout=5.0, balance="turn")
+
+    async def run() -> list[str]:
+        answers = []
+        try:
+            for _ in range(4):
+                assert client.url_for("rest:alice") == client.url_for("rest:alice")
+                answers.append((await client.send("rest:alice", "hi", {}))[0]["text"])
+        finally:
+            await client.close()
+        return answers
+
+    assert asyncio.run(run()) == ["from one", "from two"] * 2
+    assert [name for name, _key in seen] == ["one", "two"] * 2
+
+
 def test_by_turn_a_replica_that_refuses_connections_is_skipped(serve_app):
     seen: list[tuple[str, str]] = []
     alive = serve_app(replica("alive", seen), free_port())
