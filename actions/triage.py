@@ -14,12 +14,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.fallback import FALLBACK_INTENT
 from actions.intake import is_substantive
 from actions.responses import variant
 from bot.nlu.categories import COMPLAINT_INTENTS, category_for_intent
 from bot.tickets.rules import is_safety_concern
 
-FALLBACK_INTENT = "nlu_fallback"
 UPSET_OR_WORSE = frozenset({"upset", "angry", "furious"})
 CUE_ENTITIES = frozenset({"product", "order_id"})
 # A complaint intent this far down the ranking still says "complaint".

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import anyio
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.service import display_names
@@ -39,6 +39,21 @@ def reply_from_message(message: Message, display_names: dict[str, str] | None = 
         username = author.split(":", 1)[1]
         display = (display_names or {}).get(username, username)
     return Reply(message.text, list(message.buttons or []), author, display)
+
+
+def _undelivered(channel: str, sender_id: str) -> Select[Message]:
+    """The messages sent to a customer that have not reached them yet, oldest first."""
+    return (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.channel == channel,
+            Conversation.sender_id == sender_id,
+            Message.direction == "out",
+            Message.delivered_at.is_(None),
+        )
+        .order_by(Message.id)
+    )
 
 
 class Outbound:
@@ -127,19 +142,7 @@ class Outbound:
         one conditional UPDATE each, so two gateways never both take one."""
         now = self.clock()
         with transaction(self.sessions) as session:
-            rows = list(
-                session.scalars(
-                    select(Message)
-                    .join(Conversation, Conversation.id == Message.conversation_id)
-                    .where(
-                        Conversation.channel == channel,
-                        Conversation.sender_id == sender_id,
-                        Message.direction == "out",
-                        Message.delivered_at.is_(None),
-                    )
-                    .order_by(Message.id)
-                )
-            )
+            rows = list(session.scalars(_undelivered(channel, sender_id)))
             taken = []
             for message in rows:
                 claimed = session.execute(
@@ -182,19 +185,7 @@ class Outbound:
         """take_pending inside the caller's transaction (the router's, for the message the
         customer just sent: one transaction a turn instead of two)."""
         now = self.clock()
-        rows = list(
-            session.scalars(
-                select(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(
-                    Conversation.channel == channel,
-                    Conversation.sender_id == sender_id,
-                    Message.direction == "out",
-                    Message.delivered_at.is_(None),
-                )
-                .order_by(Message.id)
-            )
-        )
+        rows = list(session.scalars(_undelivered(channel, sender_id)))
         names = display_names(
             session, {m.author.split(":", 1)[1] for m in rows if m.author.startswith("agent:")}
         )
