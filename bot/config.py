@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     sla_monitor_interval: float = Field(default=60.0, ge=0, le=3600)
     # Days a resolved ticket waits for the customer's rating before it is closed unrated.
     followup_days: float = Field(default=3.0, gt=0, le=365)
+    # The console's and dashboard's language when neither the agent nor the browser says.
+    default_locale: Literal["en", "zh-CN"] = "en"
 
     @field_validator("redis_url", "telegram_webhook_url", "telegram_agent_chat", mode="before")
     @classmethod

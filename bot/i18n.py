@@ -95,6 +95,10 @@ def order_part(order_id: str | None, lang: str | None) -> str:
     return f"（订单 {order_id}）" if lang == "zh" else f" (order {order_id})"
 
 
+# Zones whose customers are told "北京时间" rather than an offset.
+BEIJING_ZONES = ("Asia/Shanghai", "Asia/Chongqing")
+
+
 def format_deadline(moment: datetime, zone: ZoneInfo, lang: str | None) -> str:
     """A deadline in the policy's time zone, with the offset spelled out."""
     local = moment.astimezone(zone)
@@ -104,7 +108,7 @@ def format_deadline(moment: datetime, zone: ZoneInfo, lang: str | None) -> str:
     hours, rest = divmod(abs(minutes), 60)
     tz = "UTC" if minutes == 0 else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
     if lang == "zh":
-        label = "北京时间" if zone.key in ("Asia/Shanghai", "Asia/Chongqing") else tz
+        label = "北京时间" if zone.key in BEIJING_ZONES else tz
         return f"{local.month}月{local.day}日 {local:%H:%M}（{label}）"
     return f"{local:%d %b %H:%M} ({tz})"
 

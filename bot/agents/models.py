@@ -28,6 +28,8 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Their Telegram user id, to act from the agents' group (`agents link-telegram`).
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    # The console and dashboard language they chose (bot.agents.service.LOCALES); null = not chosen.
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -148,3 +148,23 @@ def agent_for_telegram(
     if agent is not None and active_only and not agent.active:
         return None
     return agent
+
+
+# The console's and dashboard's languages (catalogues in bot/web/static/i18n/).
+LOCALES = ("en", "zh-CN")
+
+
+def agent_locale(session: Session, username: str) -> str | None:
+    """The language an agent chose for the console and dashboard; None if none yet."""
+    return session.execute(
+        select(Agent.locale).where(Agent.username == username)
+    ).scalar_one_or_none()
+
+
+def set_agent_locale(session: Session, *, username: str, locale: str) -> None:
+    if locale not in LOCALES:
+        raise AgentError(f"unknown locale {locale!r}; expected one of {', '.join(LOCALES)}")
+    agent = get_agent(session, username)
+    if agent is None:
+        raise AgentError(f"no agent {username!r}")
+    agent.locale = locale

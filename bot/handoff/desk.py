@@ -7,7 +7,9 @@ in a worker thread and moves conversation ownership through `routing.Handover`.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +30,11 @@ from bot.tickets.service import apply_changes, lock_ticket
 from bot.tickets.sla import SlaPolicy
 
 logger = logging.getLogger(__name__)
+
+# A Rasa button payload: "/intent" or "/intent{json entities}".
+PAYLOAD_RE = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
+# Bot messages looked back through for the button a press on a new page refers to.
+BUTTON_LOOKBACK = 20
 
 SUMMARY_CHARS = 160
 FINISHED_STATUSES = frozenset({"resolved", "closed", "withdrawn"})
@@ -153,11 +160,65 @@ def message_json(message: Message, names: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def _same_payload(pressed: str, offered: str) -> bool:
+    """Rasa payloads ("/inform{...}") equal, whatever spacing a channel gave the JSON."""
+    if pressed.strip() == offered.strip():
+        return True
+    split = [PAYLOAD_RE.match(p.strip()) for p in (pressed, offered)]
+    if split[0] is None or split[1] is None or split[0].group(1) != split[1].group(1):
+        return False
+    try:
+        entities = [json.loads(m.group(2) or "{}") for m in split]
+    except ValueError:
+        return False
+    return bool(entities[0] == entities[1])
+
+
+def pressed_button(text: str, offered: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """A customer message that is a button payload, as the customer saw it: the title of
+    the latest offered button with that payload (`offered` oldest first; title None when
+    none matches). None for typed text."""
+    if PAYLOAD_RE.match(text.strip()) is None:
+        return None
+    for button in reversed(offered):
+        payload = button.get("payload")
+        if isinstance(payload, str) and _same_payload(text, payload):
+            return {"title": button.get("title"), "payload": text}
+    return {"title": None, "payload": text}
+
+
+def _buttons_before(session: Session, message: Message) -> list[dict[str, Any]]:
+    """The buttons the bot offered in its last messages before this one, oldest first."""
+    rows = session.execute(
+        select(Message.buttons)
+        .where(
+            Message.conversation_id == message.conversation_id,
+            Message.id < message.id,
+            Message.direction == "out",
+        )
+        .order_by(Message.id.desc())
+        .limit(BUTTON_LOOKBACK)
+    ).scalars()
+    return [button for buttons in reversed(list(rows)) for button in (buttons or [])]
+
+
 def messages_json(session: Session, messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Messages as the console shows them; a customer's button press carries `button`
+    (the title they saw and the payload sent)."""
     names = display_names(
         session, {m.author.split(":", 1)[1] for m in messages if m.author.startswith("agent:")}
     )
-    return [message_json(m, names) for m in messages]
+    out = []
+    seen: list[dict[str, Any]] = []  # buttons offered earlier on this page, oldest first
+    for message in messages:
+        shown = message_json(message, names)
+        if message.direction == "out":
+            seen.extend(message.buttons or [])
+        elif message.author == "customer" and message.text.startswith("/"):
+            offered = seen if seen else _buttons_before(session, message)
+            shown["button"] = pressed_button(message.text, offered)
+        out.append(shown)
+    return out
 
 
 def conversation_json(conversation: Conversation) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agents.passwords import MAX_PASSWORD_CHARS, authenticate
+from bot.agents.service import agent_locale
 from bot.agents.sessions import SESSION_LIFETIME, end_session, start_session
 from bot.clock import utcnow
 from bot.db import transaction
@@ -132,6 +133,9 @@ class Me(BaseModel):
     username: str
     display_name: str = Field(description="what customers see for this agent")
     role: str
+    locale: str | None = Field(
+        default=None, description="the console language they chose; null: not chosen yet"
+    )
 
 
 @router.post(
@@ -166,7 +170,7 @@ async def login(request: Request, response: Response, body: Login) -> dict[str, 
                 return None
             token = start_session(session, agent=agent, now=now)
             me = {"username": agent.username, "display_name": agent.display_name,
-                  "role": agent.role}  # fmt: skip
+                  "role": agent.role, "locale": agent.locale}  # fmt: skip
             return me, token
 
     found = await anyio.to_thread.run_sync(work)
@@ -205,9 +209,13 @@ async def logout(request: Request, response: Response) -> Response:
 
 
 @router.get("/api/console/me", summary="The signed-in agent", response_model=Me)
-async def me(agent: ConsoleAgent = Depends(console_agent)) -> dict[str, Any]:
+async def me(request: Request, agent: ConsoleAgent = Depends(console_agent)) -> dict[str, Any]:
+    def work() -> str | None:
+        with request.app.state.sessions() as session:
+            return agent_locale(session, agent.username)
+
     return {"username": agent.username, "display_name": agent.display_name,
-            "role": agent.actor.role}  # fmt: skip
+            "role": agent.actor.role, "locale": await _run(work)}  # fmt: skip
 
 
 # --- presence --------------------------------------------------------------------------------
@@ -473,6 +481,12 @@ async def ticket_context(
 # --- the conversation ------------------------------------------------------------------------
 
 
+class PressedButton(BaseModel):
+    title: str | None = Field(description="the title of the button the bot offered; null: "
+                              "no offered button had this payload")  # fmt: skip
+    payload: str
+
+
 class MessageOut(BaseModel):
     id: int
     conversation_id: int
@@ -484,6 +498,9 @@ class MessageOut(BaseModel):
     buttons: list[dict[str, Any]]
     at: str | None
     name: str | None = Field(default=None, description="an agent's display name")
+    button: PressedButton | None = Field(
+        default=None, description="a customer's button press: what they saw and chose"
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 

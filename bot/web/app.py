@@ -41,6 +41,7 @@ from bot.web import (
     api_alerts,
     api_analytics,
     api_console,
+    api_locale,
     api_remedy,
     api_tickets,
     console_live,
@@ -329,6 +330,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_tickets.router)
     app.include_router(api_alerts.router)
     app.include_router(api_console.router)
+    app.include_router(api_locale.router)
     app.include_router(api_remedy.router)
     app.include_router(api_analytics.router)
     app.include_router(api_analytics.improvements)

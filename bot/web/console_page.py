@@ -10,6 +10,8 @@ FILES = {
     "console.html": "text/html; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
+    # Shared with the dashboard: the language switch, catalogue look-up and time formats.
+    "i18n.js": "text/javascript; charset=utf-8",
 }
 # Nothing but our own files and our own API: an injected script would have nowhere to load
 # from or send to, and no site may frame the console.
@@ -46,6 +48,6 @@ async def console_page(request: Request) -> Response:
 
 @router.api_route("/console/{name}", methods=["GET", "HEAD"])
 async def console_asset(request: Request, name: str) -> Response:
-    if name not in ("console.js", "console.css"):
+    if name not in ("console.js", "console.css", "i18n.js"):
         return Response(status_code=404)
     return _file(request, name)

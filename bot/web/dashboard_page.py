@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from bot.web.console_page import FILES as CONSOLE_FILES
 from bot.web.console_page import page_file
 
 FILES = {
@@ -12,6 +13,7 @@ FILES = {
     "dashboard.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
     "vendor/chart.umd.js": "text/javascript; charset=utf-8",
+    "i18n.js": CONSOLE_FILES["i18n.js"],
 }
 
 router = APIRouter(include_in_schema=False)

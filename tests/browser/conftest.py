@@ -46,13 +46,14 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    """`open_page(base_url)`: a tab in a fresh browser context (its own cookies). The test
-    fails on any uncaught script error in any of its tabs."""
+    """`open_page(base_url)`: a tab in a fresh browser context (its own cookies; `options`
+    go to the context, e.g. `locale="zh-CN"` for the browser's language). The test fails on
+    any uncaught script error in any of its tabs."""
     contexts: list[Any] = []
     errors: list[str] = []
 
-    def open_(base_url: str, timeout_ms: int = 10_000) -> Any:
-        context = browser.new_context(base_url=base_url)
+    def open_(base_url: str, timeout_ms: int = 10_000, **options: Any) -> Any:
+        context = browser.new_context(base_url=base_url, **options)
         context.set_default_timeout(timeout_ms)
         contexts.append(context)
         tab = context.new_page()

@@ -85,7 +85,12 @@ def test_login_sets_a_strict_httponly_cookie_and_logout_ends_it(client, password
                        json={"username": "ghost", "password": PASSWORD}).status_code == 401  # fmt: skip
     answer = client.post("/api/console/login", json={"username": "Alice", "password": PASSWORD})
     assert answer.status_code == 200
-    assert answer.json() == {"username": "alice", "display_name": "alice", "role": "agent"}
+    assert answer.json() == {
+        "username": "alice",
+        "display_name": "alice",
+        "role": "agent",
+        "locale": None,
+    }
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith("cb_console=cbs_")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=43200" in cookie

@@ -17,7 +17,6 @@
   var CANNED = [
     {
       id: "fact",
-      title: "Fact: restate the complaint",
       en: "Hello, this is {name} from customer service. I have read your complaint about " +
         "{category} (ticket {ticket}) and I am taking care of it personally.",
       zh: "您好，我是客服专员{name}。您反映的{category}问题（工单 {ticket}）我已经看到了，" +
@@ -25,26 +24,22 @@
     },
     {
       id: "empathy",
-      title: "Empathy: acknowledge the feeling",
       en: "I am truly sorry this happened. I understand how frustrating it is, and I will " +
         "stay with it until it is sorted out.",
       zh: "非常抱歉给您带来这样的困扰，我完全理解您的心情，我会一直跟进到问题解决为止。"
     },
     {
       id: "plan",
-      title: "Plan: what happens next and by when",
       en: "Here is what I will do next: … You will hear from me by {due} at the latest.",
       zh: "接下来我会……，最晚在 {due} 前给您答复。"
     },
     {
       id: "details",
-      title: "Ask for details",
       en: "Could you send me a photo of the item and your order number, please?",
       zh: "麻烦您提供一下商品照片和订单号，好吗？"
     },
     {
       id: "closing",
-      title: "Closing",
       en: "Is there anything else I can help you with today?",
       zh: "请问还有其他可以帮您的吗？"
     }
@@ -57,16 +52,15 @@
           billing: "收费", after_sales: "售后", safety: "安全", privacy: "隐私",
           other: "相关" }
   };
-  var FIELDS = [
-    ["id", "Ticket"], ["status", "Status"], ["severity", "Severity"],
-    ["category", "Category"], ["emotion_peak", "Emotion"], ["motive", "Motive"],
-    ["description", "Description"], ["order_id", "Order"], ["product", "Product"],
-    ["desired_resolution", "Wants"], ["contact_phone", "Phone"],
-    ["contact_email", "Email"], ["channel", "Channel"], ["language", "Language"],
-    ["assigned_agent", "Agent"], ["first_response_due", "First response due"],
-    ["resolution_due", "Resolution due"], ["sla_breached", "SLA breached"],
-    ["validity", "Validity"]
-  ];
+  // Ticket fields shown in the ticket pane (label: "field.<name>"), and the catalogue
+  // family of those whose values are codes.
+  var FIELDS = ["id", "status", "severity", "category", "emotion_peak", "motive",
+    "description", "order_id", "product", "desired_resolution", "contact_phone",
+    "contact_email", "channel", "language", "assigned_agent", "first_response_due",
+    "resolution_due", "sla_breached", "validity"];
+  var CODED_FIELDS = { status: "status", category: "category", emotion_peak: "emotion",
+    motive: "motive", desired_resolution: "resolution", channel: "channel",
+    language: "language", validity: "validity" };
   var LEADS = { supervisor: true, admin: true }; // they decide remedy requests
   var SEVERITIES = ["general", "major", "urgent"]; // agents raise, only leads lower
   var FINAL_STATUSES = { closed: true, withdrawn: true };
@@ -89,6 +83,7 @@
   var alertsTimer = null;
 
   function $(id) { return document.getElementById(id); }
+  var t = window.I18n.t, label = window.I18n.label;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -109,7 +104,7 @@
         if (response.status === 401 && path !== "/api/console/login") signedOut();
         if (!response.ok) {
           var message = typeof data.detail === "string" ? data.detail
-            : "request failed (" + response.status + ")";
+            : t("error.request_failed", { status: response.status });
           if (Array.isArray(data.errors) && data.errors.length) {
             message += ": " + data.errors.map(function (e) {
               return e.field + ": " + e.problem;
@@ -128,16 +123,13 @@
     seconds = Math.max(0, Math.round(seconds));
     var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
     var s = seconds % 60;
-    if (h) return h + "h " + (m < 10 ? "0" : "") + m + "m";
-    if (m) return m + "m " + (s < 10 ? "0" : "") + s + "s";
-    return s + "s";
+    if (h) return t("duration.hm", { h: h, m: (m < 10 ? "0" : "") + m });
+    if (m) return t("duration.ms", { m: m, s: (s < 10 ? "0" : "") + s });
+    return t("duration.s", { s: s });
   }
 
-  function localTime(iso) {
-    if (!iso) return "—";
-    var when = new Date(iso);
-    return isNaN(when) ? iso : when.toLocaleString();
-  }
+  // In the SLA policy's zone, named, with how long ago or until: "12月5日 09:27（北京时间） · 3小时后".
+  function localTime(iso) { return window.I18n.when(iso); }
 
   // --- sign-in ---------------------------------------------------------------------------
 
@@ -146,7 +138,9 @@
     $("login").hidden = true;
     $("desk").hidden = false;
     $("who").hidden = false;
-    $("agent-name").textContent = agent.display_name + " (" + agent.role + ")";
+    if (agent.locale && agent.locale !== window.I18n.locale()) window.I18n.use(agent.locale);
+    showName();
+    $("dashboard-link").hidden = !LEADS[agent.role];
     connect();
     loadMine();
     loadRemedyPolicy();
@@ -160,6 +154,11 @@
     // The dashboard's drill-down links here as /console#ticket=ID.
     var linked = /^#ticket=([A-Za-z0-9-]{1,40})$/.exec(location.hash);
     if (linked) openTicket(linked[1], null);
+  }
+
+  function showName() {
+    $("agent-name").textContent = t("who.name_role",
+      { name: me.display_name, role: label("role", me.role) });
   }
 
   function signedOut() {
@@ -185,7 +184,8 @@
       $("login-password").value = "";
       showDesk(agent);
     }, function (error) {
-      $("login-error").textContent = error.message;
+      $("login-error").textContent = error.status === 401 ? t("login.wrong")
+        : error.status === 429 ? t("login.throttled") : error.message;
     });
   });
 
@@ -215,11 +215,17 @@
 
   // --- live updates ------------------------------------------------------------------------
 
+  var liveKey = "live.offline";
+  function showLive(key) {
+    liveKey = key;
+    $("live").textContent = t(key);
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/console/ws");
-    $("live").textContent = "connecting…";
-    socket.onopen = function () { reconnectDelay = 1000; $("live").textContent = "live"; };
+    showLive("live.connecting");
+    socket.onopen = function () { reconnectDelay = 1000; showLive("live.live"); };
     socket.onmessage = function (event) {
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
@@ -228,7 +234,7 @@
       else if (frame.type === "signed_out") signedOut();
     };
     socket.onclose = function () {
-      $("live").textContent = "offline, reconnecting…";
+      showLive("live.reconnecting");
       if (!me) return;
       setTimeout(function () { if (me) connect(); }, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, 30000);
@@ -238,7 +244,7 @@
   // --- the queue ---------------------------------------------------------------------------
 
   function badge(severity) {
-    return el("span", "badge " + severity, severity);
+    return el("span", "badge " + severity, label("severity", severity));
   }
 
   function renderQueue(frame) {
@@ -265,10 +271,10 @@
       head.appendChild(wait);
       item.appendChild(head);
       item.appendChild(el("p", "summary",
-        (ticket.category || "") + " · " + (ticket.description || "")));
-      var claim = el("button", null, "Claim");
+        label("category", ticket.category) + " · " + (ticket.description || "")));
+      var claim = el("button", null, t("queue.claim"));
       claim.type = "button";
-      claim.setAttribute("aria-label", "Claim " + row.ticket_id);
+      claim.setAttribute("aria-label", t("queue.claim_aria", { id: row.ticket_id }));
       claim.addEventListener("click", function () {
         api("POST", "/api/queue/" + encodeURIComponent(row.ticket_id) + "/claim")
           .then(opened, showChatError);
@@ -286,6 +292,9 @@
     for (var i = 0; i < waits.length; i++) {
       waits[i].textContent = duration(Number(waits[i].dataset.base) + elapsed);
     }
+    // Deadlines' "in 2 hr." / "3 分钟前" move on with the clock.
+    var dated = document.querySelectorAll("#ticket-fields [data-at]");
+    for (var k = 0; k < dated.length; k++) dated[k].textContent = localTime(dated[k].dataset.at);
   }, 1000);
 
   $("claim-next").addEventListener("click", function () {
@@ -316,16 +325,18 @@
       head.appendChild(badge(ticket.severity));
       var open = el("button", null, ticket.id);
       open.type = "button";
-      open.setAttribute("aria-label", "Open " + ticket.id);
+      open.setAttribute("aria-label", t("common.open_aria", { id: ticket.id }));
       open.addEventListener("click", function () {
         openTicket(ticket.id, ticket.conversation_id);
       });
       head.appendChild(open);
       if (unread[ticket.conversation_id]) {
-        head.appendChild(el("span", "unread", unread[ticket.conversation_id] + " new"));
+        head.appendChild(el("span", "unread",
+          t("mine.unread", { n: unread[ticket.conversation_id] })));
       }
       item.appendChild(head);
-      item.appendChild(el("p", "summary", ticket.status + " · " + ticket.description));
+      item.appendChild(el("p", "summary",
+        label("status", ticket.status) + " · " + ticket.description));
       list.appendChild(item);
     });
   }
@@ -335,7 +346,8 @@
   function showChatError(error) { $("chat-error").textContent = error.message; }
 
   function openTicket(ticketId, conversationId) {
-    current = { ticketId: ticketId, conversationId: conversationId, ticket: null };
+    current = { ticketId: ticketId, conversationId: conversationId, ticket: null,
+      messages: [] };
     shownIds = {};
     delete unread[conversationId];
     $("chat-error").textContent = "";
@@ -361,19 +373,23 @@
       current.ticket = ticket;
       var fields = $("ticket-fields");
       fields.textContent = "";
-      FIELDS.forEach(function (pair) {
-        var value = ticket[pair[0]];
+      FIELDS.forEach(function (name) {
+        var value = ticket[name];
         if (value === null || value === undefined || value === "") return;
-        if (/_due$/.test(pair[0])) value = localTime(value);
-        if (pair[0] === "severity") {
-          fields.appendChild(el("dt", null, pair[1]));
-          var dd = el("dd");
+        fields.appendChild(el("dt", null, t("field." + name)));
+        var dd = el("dd");
+        dd.dataset.field = name;
+        if (name === "severity") {
           dd.appendChild(badge(value));
-          fields.appendChild(dd);
-          return;
+        } else if (/_due$/.test(name)) {
+          dd.textContent = localTime(value);
+          dd.dataset.at = value;
+        } else if (value === true || value === false) {
+          dd.textContent = t(value ? "common.yes" : "common.no");
+        } else {
+          dd.textContent = CODED_FIELDS[name] ? label(CODED_FIELDS[name], value) : String(value);
         }
-        fields.appendChild(el("dt", null, pair[1]));
-        fields.appendChild(el("dd", null, value === true ? "yes" : value === false ? "no" : value));
+        fields.appendChild(dd);
       });
       showSeverity(ticket);
       $("canned-lang").value = ticket.language === "zh" ? "zh" : "en";
@@ -401,32 +417,34 @@
   function renderEmotion(context) {
     var strip = $("emotion-strip");
     if (context.emotion === null) {
-      var note = context.emotion_note || "the emotion history is not available now";
-      $("emotion-note").textContent = note.charAt(0).toUpperCase() + note.slice(1) + ".";
+      // The only reason the server gives (customer_context.RASA_DOWN_NOTE): Rasa is down.
+      $("emotion-note").textContent = t(context.emotion_note ? "emotion.rasa_down"
+        : "emotion.unavailable");
       return;
     }
     if (!context.emotion.length) {
-      $("emotion-note").textContent = "No messages parsed by the bot yet.";
+      $("emotion-note").textContent = t("emotion.none");
       return;
     }
     context.emotion.forEach(function (point, index) {
-      var item = el("li", point.level, point.level);
-      var said = localTime(point.at) + " · " + point.level + " (" +
+      var level = label("emotion", point.level);
+      var item = el("li", point.level, level);
+      var said = localTime(point.at) + " · " + level + " (" +
         Math.round(point.score * 100) + "%) · " + point.excerpt;
       item.title = said;
-      item.setAttribute("aria-label", "Message " + (index + 1) + ": " + said);
+      item.setAttribute("aria-label", t("emotion.point_aria", { n: index + 1, said: said }));
       strip.appendChild(item);
     });
     var last = context.emotion[context.emotion.length - 1];
-    $("emotion-note").textContent = context.emotion.length + " messages, latest " + last.level +
-      ". Messages written to an agent are not rated.";
+    $("emotion-note").textContent = t("emotion.summary",
+      { n: context.emotion.length, level: label("emotion", last.level) });
   }
 
   function renderEarlier(context) {
     var list = $("earlier");
     $("earlier-count").textContent = "(" + context.earlier_total + ")";
     if (!context.earlier_complaints.length) {
-      list.appendChild(el("li", "muted", "None: this is the first complaint."));
+      list.appendChild(el("li", "muted", t("earlier.none")));
       return;
     }
     context.earlier_complaints.forEach(function (earlier) {
@@ -436,25 +454,47 @@
       item.appendChild(document.createTextNode(" "));
       item.appendChild(el("strong", null, earlier.id));
       item.appendChild(el("div", "summary", [
-        localTime(earlier.created_at), earlier.category, earlier.status,
-        earlier.csat === null ? "not rated" : "CSAT " + earlier.csat + "/5"
+        localTime(earlier.created_at), label("category", earlier.category),
+        label("status", earlier.status),
+        earlier.csat === null ? t("earlier.not_rated") : t("earlier.csat", { score: earlier.csat })
       ].join(" · ")));
       list.appendChild(item);
     });
     if (context.earlier_total > context.earlier_complaints.length) {
-      list.appendChild(el("li", "muted", "… and " +
-        (context.earlier_total - context.earlier_complaints.length) + " older."));
+      list.appendChild(el("li", "muted", t("earlier.older",
+        { n: context.earlier_total - context.earlier_complaints.length })));
     }
   }
 
+  // A message as the customer saw it: a button press shows the title of the button they
+  // pressed (marked as a button), the bot's messages the buttons it offered.
   function appendMessage(message) {
     if (shownIds[message.id]) return;
     shownIds[message.id] = true;
-    var who = { customer: "Customer", bot: "Bot", system: "Notice" }[message.from] ||
-      (message.name || "Agent");
+    if (current) current.messages.push(message);
+    var who = { customer: "from.customer", bot: "from.bot", system: "from.system" }[message.from];
     var item = el("li", "from-" + message.from);
-    item.appendChild(el("div", "who-line", who + " · " + localTime(message.at)));
-    item.appendChild(el("div", "text", message.text));
+    item.appendChild(el("div", "who-line",
+      (who ? t(who) : message.name || t("from.agent")) + " · " + localTime(message.at)));
+    var pressed = message.button;
+    if (pressed) {
+      item.classList.add("pressed");
+      var line = el("div", "text");
+      line.appendChild(el("span", "pressed-mark", t("chat.pressed")));
+      line.appendChild(el("span", "button-title",
+        pressed.title || t("chat.unknown_button", { payload: pressed.payload })));
+      item.appendChild(line);
+    } else {
+      item.appendChild(el("div", "text", message.text));
+    }
+    if (message.buttons && message.buttons.length) {
+      var offered = el("ul", "offered");
+      offered.setAttribute("aria-label", t("chat.offered"));
+      message.buttons.forEach(function (button) {
+        offered.appendChild(el("li", "offered-button", button.title || button.payload));
+      });
+      item.appendChild(offered);
+    }
     var transcript = $("transcript");
     transcript.appendChild(item);
     transcript.scrollTop = transcript.scrollHeight;
@@ -492,11 +532,16 @@
 
   // --- canned replies ----------------------------------------------------------------------
 
-  CANNED.forEach(function (reply) {
-    var option = el("option", null, reply.title);
-    option.value = reply.id;
-    $("canned").appendChild(option);
-  });
+  function fillCanned() {
+    var chosen = $("canned").value;
+    $("canned").textContent = "";
+    CANNED.forEach(function (reply) {
+      var option = el("option", null, t("canned." + reply.id));
+      option.value = reply.id;
+      $("canned").appendChild(option);
+    });
+    if (chosen) $("canned").value = chosen;
+  }
 
   $("canned-insert").addEventListener("click", function () {
     var lang = $("canned-lang").value;
@@ -507,7 +552,8 @@
       name: me ? me.display_name : "",
       ticket: ticket.id || "",
       category: (CATEGORY_NAMES[lang] || {})[ticket.category] || ticket.category || "",
-      due: localTime(ticket.resolution_due)
+      // As the bot tells customers deadlines, in the reply's language.
+      due: window.I18n.time(ticket.resolution_due, lang === "zh" ? "zh-CN" : "en")
     };
     var text = chosen[lang].replace(/\{(\w+)\}/g, function (all, key) {
       return key in values ? values[key] : all;
@@ -534,7 +580,7 @@
     event.preventDefault();
     ticketAction("/notes", { text: $("note").value }, function () {
       $("note").value = "";
-      return "Note added.";
+      return t("note.added");
     });
   });
 
@@ -543,14 +589,14 @@
     ticketAction("/resolve", { resolution_note: $("resolution").value }, function (ticket) {
       $("resolution").value = "";
       $("send").hidden = true;
-      return "Resolved; the bot has the conversation again (" + ticket.status + ").";
+      return t("resolve.done", { status: label("status", ticket.status) });
     });
   });
 
   $("release").addEventListener("click", function () {
     ticketAction("/release", {}, function () {
       $("send").hidden = true;
-      return "Released to the bot; the ticket stays yours.";
+      return t("release.done");
     });
   });
 
@@ -558,7 +604,7 @@
     event.preventDefault();
     ticketAction("/transfer", { to_agent: $("transfer-to").value.trim() }, function (ticket) {
       $("send").hidden = true;
-      return "Transferred to " + ticket.assigned_agent + ".";
+      return t("transfer.done", { agent: ticket.assigned_agent });
     });
   });
 
@@ -581,8 +627,8 @@
       reason: $("severity-reason").value.trim()
     }, function (ticket) {
       $("severity-reason").value = "";
-      return "Severity is now " + ticket.severity + "; first response due " +
-        localTime(ticket.first_response_due) + ".";
+      return t("severity.done", { severity: label("severity", ticket.severity),
+        due: localTime(ticket.first_response_due) });
     });
   });
 
@@ -593,23 +639,28 @@
   }
 
   function describeRemedy(remedy) {
-    if (remedy.amount === null || remedy.amount === undefined) return remedy.type;
-    return remedy.type + " " + money(remedy.amount, remedy.currency);
+    var type = label("remedy_type", remedy.type);
+    if (remedy.amount === null || remedy.amount === undefined) return type;
+    return type + " " + money(remedy.amount, remedy.currency);
   }
 
-  function fillSelect(select, values) {
+  // Options with codes as values; `family` names their catalogue labels (none: the code).
+  function fillSelect(select, values, family) {
+    var chosen = select.value;
     select.textContent = "";
     values.forEach(function (value) {
-      var option = el("option", null, value);
+      var option = el("option", null, family ? label(family, value) : value);
       option.value = value;
       select.appendChild(option);
     });
+    if (chosen && values.indexOf(chosen) >= 0) select.value = chosen;
   }
 
   function loadRemedyPolicy() {
     api("GET", "/api/remedy-policy").then(function (policy) {
       remedyPolicy = policy;
-      fillSelect($("remedy-type"), policy.types.map(function (t) { return t.type; }));
+      fillSelect($("remedy-type"), policy.types.map(function (rule) { return rule.type; }),
+        "remedy_type");
       fillSelect($("remedy-currency"), policy.currencies);
       remedyTypeChanged();
     }).catch(function () {});
@@ -628,13 +679,13 @@
     var yours = rule.your_rule;
     var text;
     if (yours === "unlimited") {
-      text = "You grant this on the spot.";
+      text = t("remedy.limit_unlimited");
     } else if (yours === "approval") {
-      text = "This always goes to a supervisor for approval.";
+      text = t("remedy.limit_approval");
     } else {
-      text = "You grant up to " + Object.keys(yours).map(function (code) {
+      text = t("remedy.limit_up_to", { amounts: Object.keys(yours).map(function (code) {
         return money(yours[code], code);
-      }).join(" / ") + " on the spot; above that it goes to a supervisor.";
+      }).join(" / ") });
     }
     $("remedy-limit").textContent = text;
   }
@@ -649,8 +700,10 @@
     if (ticket.remedy) {
       var granted = ticket.remedy;
       state.classList.add("granted");
-      state.textContent = "Granted: " + describeRemedy(granted) + " by " + granted.granted_by +
-        (granted.approved_by ? ", approved by " + granted.approved_by : "");
+      state.textContent = granted.approved_by
+        ? t("remedy.granted_approved", { remedy: describeRemedy(granted),
+          by: granted.granted_by, approver: granted.approved_by })
+        : t("remedy.granted_by", { remedy: describeRemedy(granted), by: granted.granted_by });
       return;
     }
     state.textContent = "";
@@ -661,11 +714,11 @@
         var waiting = page.items[0];
         if (waiting) {
           state.classList.add("pending");
-          state.textContent = "Sent for approval: " + describeRemedy(waiting) + " (request #" +
-            waiting.id + " by " + waiting.requested_by + ")";
+          state.textContent = t("remedy.pending", { remedy: describeRemedy(waiting),
+            id: waiting.id, by: waiting.requested_by });
           return;
         }
-        state.textContent = "No remedy yet.";
+        state.textContent = t("remedy.none");
         form.hidden = !!FINAL_STATUSES[ticket.status];
       }, function (error) { state.textContent = error.message; });
   }
@@ -690,8 +743,8 @@
         $("remedy-amount").value = "";
         $("remedy-note").value = "";
         $("ticket-status").textContent = answer.outcome === "granted"
-          ? "Granted: " + describeRemedy(answer.ticket.remedy) + "."
-          : "Sent for approval: " + describeRemedy(answer.request) + " (" + answer.why + ").";
+          ? t("remedy.granted", { remedy: describeRemedy(answer.ticket.remedy) })
+          : t("remedy.sent", { remedy: describeRemedy(answer.request), why: answer.why });
         loadTicket();
         loadApprovals();
       }, function (error) { $("ticket-status").textContent = error.message; })
@@ -705,7 +758,7 @@
       reason: $("validity-reason").value.trim()
     }, function (ticket) {
       $("validity-reason").value = "";
-      return "Marked " + ticket.validity + ".";
+      return t("validity.marked", { validity: label("validity", ticket.validity) });
     });
   });
 
@@ -727,33 +780,33 @@
       var head = el("div", "row-head");
       var open = el("button", "secondary", request.ticket_id);
       open.type = "button";
-      open.setAttribute("aria-label", "Open " + request.ticket_id);
+      open.setAttribute("aria-label", t("common.open_aria", { id: request.ticket_id }));
       open.addEventListener("click", function () { openTicket(request.ticket_id, null); });
       head.appendChild(open);
       head.appendChild(el("strong", "asked", describeRemedy(request)));
       item.appendChild(head);
-      item.appendChild(el("p", "summary", "asked by " + request.requested_by + " · " +
-        localTime(request.requested_at) + (request.note ? " · " + request.note : "")));
+      item.appendChild(el("p", "summary", t("approvals.asked_by", { who: request.requested_by }) +
+        " · " + localTime(request.requested_at) + (request.note ? " · " + request.note : "")));
       item.appendChild(el("p", "muted", request.cannot_decide_why || request.why));
       var decide = el("div", "decide");
-      var approve = el("button", null, "Approve");
+      var approve = el("button", null, t("approvals.approve"));
       approve.type = "button";
       approve.disabled = !request.can_decide;
-      approve.setAttribute("aria-label", "Approve request #" + request.id);
+      approve.setAttribute("aria-label", t("approvals.approve_aria", { id: request.id }));
       approve.addEventListener("click", function () {
         decideRequest(request, "approve", undefined, item);
       });
       var reason = el("input");
       reason.maxLength = 4000;
-      reason.placeholder = "reason to decline";
-      reason.setAttribute("aria-label", "Reason to decline request #" + request.id);
-      var decline = el("button", "secondary", "Decline");
+      reason.placeholder = t("approvals.reason_placeholder");
+      reason.setAttribute("aria-label", t("approvals.reason_aria", { id: request.id }));
+      var decline = el("button", "secondary", t("approvals.decline"));
       decline.type = "button";
-      decline.setAttribute("aria-label", "Decline request #" + request.id);
+      decline.setAttribute("aria-label", t("approvals.decline_aria", { id: request.id }));
       decline.addEventListener("click", function () {
         var text = reason.value.trim();
         if (!text) {
-          $("approvals-error").textContent = "Say why you decline request #" + request.id + ".";
+          $("approvals-error").textContent = t("approvals.say_why", { id: request.id });
           reason.focus();
           return;
         }
@@ -773,8 +826,8 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
     $("approvals-error").textContent = "";
     api("POST", "/api/remedy-requests/" + request.id + "/" + verb, body).then(function (answer) {
-      $("approvals-status").textContent = (verb === "approve" ? "Approved: " : "Declined: ") +
-        describeRemedy(answer.request) + " on " + answer.ticket.id + ".";
+      $("approvals-status").textContent = t(verb === "approve" ? "approvals.approved"
+        : "approvals.declined", { remedy: describeRemedy(answer.request), id: answer.ticket.id });
       if (current && current.ticketId === answer.ticket.id) loadTicket();
       loadApprovals();
     }, function (error) {
@@ -795,13 +848,14 @@
   function alertText(alert) {
     if (!alert.ticket_id) {  // an early warning: a spike or a cluster, no ticket
       var d = alert.detail || {};
-      return alert.subject + " · " + d.count + " complaints, " + d.expected + " expected";
+      return t("alerts.early_text", { subject: alert.subject, count: d.count,
+        expected: d.expected });
     }
-    var deadline = alert.deadline === "first_response" ? "first response" : "resolution";
-    var what = alert.kind === "breach"
-      ? "missed its " + deadline + " deadline (" + localTime(alert.due) + ")"
-      : deadline + " due " + localTime(alert.due);
-    return what + " · " + alert.severity + " · " + alert.category;
+    var deadline = label("deadline", alert.deadline);
+    var what = t(alert.kind === "breach" ? "alerts.missed" : "alerts.due",
+      { deadline: deadline, due: localTime(alert.due) });
+    return what + " · " + label("severity", alert.severity) + " · " +
+      label("category", alert.category);
   }
 
   function renderAlerts(page) {
@@ -813,9 +867,10 @@
       var breach = alert.kind === "breach";
       var early = !alert.ticket_id;
       item.appendChild(el("span", "badge " + (breach || early ? "urgent" : "major"),
-        early ? (alert.kind === "spike" ? "Spike" : "Cluster") : breach ? "Breach" : "Warning"));
+        t("alert_badge." + (early ? (alert.kind === "spike" ? "spike" : "cluster")
+          : breach ? "breach" : "warning"))));
       if (early) {
-        var link = el("a", "secondary", "Dashboard");
+        var link = el("a", "secondary", t("console.dashboard_link"));
         link.href = alert.link;
         item.appendChild(link);
         item.appendChild(el("span", "alert-text", alertText(alert)));
@@ -825,7 +880,7 @@
       }
       var open = el("button", "secondary", alert.ticket_id);
       open.type = "button";
-      open.setAttribute("aria-label", "Open " + alert.ticket_id);
+      open.setAttribute("aria-label", t("common.open_aria", { id: alert.ticket_id }));
       open.addEventListener("click", function () {
         var yours = mine.filter(function (t) { return t.id === alert.ticket_id; })[0];
         openTicket(alert.ticket_id, yours ? yours.conversation_id : null);
@@ -840,9 +895,10 @@
   }
 
   function ackButton(alert, about) {
-    var ack = el("button", null, "Ack");
+    var ack = el("button", null, t("alerts.ack"));
     ack.type = "button";
-    ack.setAttribute("aria-label", "Acknowledge the " + alert.kind + " on " + about);
+    ack.setAttribute("aria-label", t("alerts.ack_aria",
+      { kind: label("alert_kind", alert.kind), about: about }));
     ack.addEventListener("click", function () {
       ack.disabled = true;
       api("POST", "/api/alerts/" + alert.id + "/ack").then(loadAlerts, function (error) {
@@ -853,6 +909,40 @@
     return ack;
   }
 
-  // Already signed in (the session cookie survives a reload)?
-  api("GET", "/api/console/me").then(showDesk, function () {});
+  // --- the language switch: everything shown is drawn again in the new language ----------
+
+  function relabel() {
+    fillCanned();
+    $("live").textContent = t(liveKey);
+    if (!me) return;
+    showName();
+    renderQueue({ items: queueRows });
+    renderMine();
+    if (remedyPolicy) {
+      fillSelect($("remedy-type"), remedyPolicy.types.map(function (rule) { return rule.type; }),
+        "remedy_type");
+      remedyTypeChanged();
+    }
+    if (current) {
+      var shown = current.messages;
+      current.messages = [];
+      shownIds = {};
+      $("transcript").textContent = "";
+      shown.forEach(appendMessage);
+      loadTicket();
+      loadContext();
+    }
+    loadAlerts();
+    loadApprovals();
+  }
+
+  window.I18n.onChange(relabel);
+
+  // Catalogues first; then already signed in (the session cookie survives a reload)?
+  window.I18n.load().then(function () {
+    window.I18n.bindSwitch(function (locale) { if (me) window.I18n.save(locale); });
+    fillCanned();
+    $("live").textContent = t(liveKey);
+    api("GET", "/api/console/me").then(showDesk, function () {});
+  });
 })();

@@ -23,6 +23,9 @@
   var charts = {};
 
   function $(id) { return document.getElementById(id); }
+  var t = window.I18n.t, label = window.I18n.label;
+  var who = null; // the signed-in person
+  var lastFound = null; // the figures shown, drawn again when the language changes
 
   function el(tag, text, className) {
     var node = document.createElement(tag);
@@ -43,7 +46,7 @@
         if (response.status === 401 && path !== "/api/console/login") signedOut();
         if (!response.ok) {
           var error = new Error(typeof data.detail === "string" ? data.detail
-            : "request failed (" + response.status + ")");
+            : t("error.request_failed", { status: response.status }));
           error.status = response.status;
           throw error;
         }
@@ -54,15 +57,22 @@
 
   // --- sign-in ---------------------------------------------------------------------------
 
+  function showPerson() {
+    $("person").textContent = t("who.name_role",
+      { name: who.display_name, role: label("role", who.role) });
+    $("denied-text").textContent = t("dashboard.denied_text",
+      { username: who.username, role: label("role", who.role) });
+  }
+
   function signedIn(person) {
+    who = person;
+    if (person.locale && person.locale !== window.I18n.locale()) window.I18n.use(person.locale);
     $("login").hidden = true;
     $("who").hidden = false;
-    $("person").textContent = person.display_name + " (" + person.role + ")";
+    showPerson();
     if (!LEADS[person.role]) {
       $("board").hidden = true;
       $("denied").hidden = false;
-      $("denied-text").textContent = "The dashboard is for supervisors only. You are signed " +
-        "in as " + person.username + " (" + person.role + "); the agent console is your place.";
       return;
     }
     $("denied").hidden = true;
@@ -71,6 +81,7 @@
   }
 
   function signedOut() {
+    who = null;
     $("board").hidden = true;
     $("denied").hidden = true;
     $("who").hidden = true;
@@ -87,7 +98,8 @@
       $("login-password").value = "";
       signedIn(person);
     }, function (error) {
-      $("login-error").textContent = error.message;
+      $("login-error").textContent = error.status === 401 ? t("login.wrong")
+        : error.status === 429 ? t("login.throttled") : error.message;
     });
   });
 
@@ -99,9 +111,11 @@
 
   function isoDay(date) { return date.toISOString().slice(0, 10); }
 
-  function fillSelect(select, values) {
+  // Codes as values, catalogue labels as text; the first option ("All") stays.
+  function fillSelect(select, values, family) {
+    while (select.options.length > 1) select.remove(1);
     values.forEach(function (value) {
-      var option = el("option", value);
+      var option = el("option", label(family, value));
       option.value = value;
       select.appendChild(option);
     });
@@ -138,9 +152,9 @@
 
   function minutes(value) {
     if (value === null || value === undefined) return "—";
-    if (value < 90) return Math.round(value) + " min";
-    if (value < 48 * 60) return (value / 60).toFixed(1) + " h";
-    return (value / 1440).toFixed(1) + " d";
+    if (value < 90) return t("unit.minutes", { n: Math.round(value) });
+    if (value < 48 * 60) return t("unit.hours", { n: (value / 60).toFixed(1) });
+    return t("unit.days", { n: (value / 1440).toFixed(1) });
   }
 
   function pct(value) { return value === null || value === undefined ? "—" : value + " %"; }
@@ -153,10 +167,11 @@
     $("kpi-resolution").textContent = minutes(summary.resolution_minutes.median) + " / " +
       minutes(summary.resolution_minutes.p90);
     $("kpi-csat").textContent = summary.csat.average === null ? "—"
-      : summary.csat.average + " (" + summary.csat.rated + " rated)";
+      : t("kpi.csat_value", { average: summary.csat.average, rated: summary.csat.rated });
     $("kpi-reopen").textContent = pct(summary.reopen.rate_pct);
     var v = summary.validity;
-    $("validity").textContent = "invalid " + v.invalid + ", malicious " + v.malicious;
+    $("validity").textContent = t("causes.left_out",
+      { invalid: v.invalid, malicious: v.malicious });
   }
 
   function draw(id, config) {
@@ -171,13 +186,13 @@
   }
 
   // A bar chart of one breakdown; a click lists the tickets behind the bar.
-  function bars(id, counts, label, onPick) {
+  function bars(id, counts, name, family, onPick) {
     var keys = Object.keys(counts);
     draw(id, {
       type: "bar",
       data: {
-        labels: keys,
-        datasets: [{ label: label, data: keys.map(function (k) { return counts[k]; }),
+        labels: keys.map(function (k) { return family ? label(family, k) : k; }),
+        datasets: [{ label: name, data: keys.map(function (k) { return counts[k]; }),
           backgroundColor: COLOURS[0] }]
       },
       options: {
@@ -196,7 +211,8 @@
       data: {
         labels: daily.days,
         datasets: names.map(function (name, i) {
-          return { label: name, data: daily.series[name], borderColor: COLOURS[i % 10],
+          return { label: label("category", name), data: daily.series[name],
+            borderColor: COLOURS[i % 10],
             backgroundColor: COLOURS[i % 10], tension: 0.2, pointRadius: 2 };
         })
       },
@@ -205,24 +221,30 @@
         onClick: function (_event, elements) {
           if (!elements.length) return;
           var name = names[elements[0].datasetIndex], day = daily.days[elements[0].index];
-          drill({ category: name, day: day }, name + " on " + day);
+          drill({ category: name, day: day },
+            t("drill.on_day", { name: label("category", name), day: day }));
         }
       }
     });
-    bars("chart-category", summary.by_category, "Complaints", function (key) {
-      drill({ category: key }, "category " + key);
+    var complaints = t("kpi.total");
+    bars("chart-category", summary.by_category, complaints, "category", function (key) {
+      drill({ category: key }, t("drill.by_category", { value: label("category", key) }));
     });
-    bars("chart-severity", summary.by_severity, "Complaints", function (key) {
-      if (DRILLABLE.severity.indexOf(key) >= 0) drill({ severity: key }, "severity " + key);
+    bars("chart-severity", summary.by_severity, complaints, "severity", function (key) {
+      if (DRILLABLE.severity.indexOf(key) >= 0) {
+        drill({ severity: key }, t("drill.by_severity", { value: label("severity", key) }));
+      }
     });
-    bars("chart-channel", summary.by_channel, "Complaints", function (key) {
-      drill({ channel: key }, "channel " + key);
+    bars("chart-channel", summary.by_channel, complaints, "channel", function (key) {
+      drill({ channel: key }, t("drill.by_channel", { value: label("channel", key) }));
     });
-    bars("chart-csat", summary.csat.distribution, "Ratings", function (key) {
-      drill({ csat: key }, "CSAT " + key);
+    bars("chart-csat", summary.csat.distribution, t("chart.ratings"), null, function (key) {
+      drill({ csat: key }, t("drill.by_csat", { value: key }));
     });
-    bars("chart-motive", summary.by_motive, "Complaints", function (key) {
-      if (DRILLABLE.motive.indexOf(key) >= 0) drill({ motive: key }, "motive " + key);
+    bars("chart-motive", summary.by_motive, complaints, "motive", function (key) {
+      if (DRILLABLE.motive.indexOf(key) >= 0) {
+        drill({ motive: key }, t("drill.by_motive", { value: label("motive", key) }));
+      }
     });
   }
 
@@ -231,54 +253,60 @@
     body.textContent = "";
     if (!causes.length) {
       var empty = el("tr");
-      var cell = el("td", "No root causes in this period.", "muted");
+      var cell = el("td", t("causes.none"), "muted");
       cell.colSpan = 3;
       empty.appendChild(cell);
       body.appendChild(empty);
     }
     causes.forEach(function (cause) {
       var product = cause.product === null ? "(none)" : cause.product;
+      var shownProduct = cause.product === null ? t("causes.no_product") : cause.product;
       var row = el("tr", undefined, "pick");
-      var title = cause.category + " × " + product;
-      var button = el("button", cause.category, "link");
+      var title = label("category", cause.category) + " × " + shownProduct;
+      var button = el("button", label("category", cause.category), "link");
       button.type = "button";
-      button.setAttribute("aria-label", "Tickets for " + title);
+      button.setAttribute("aria-label", t("causes.tickets_for", { cause: title }));
       button.addEventListener("click", function () {
         drill({ category: cause.category, product: product }, title);
       });
       var first = el("td");
       first.appendChild(button);
       row.appendChild(first);
-      row.appendChild(el("td", product));
+      row.appendChild(el("td", shownProduct));
       row.appendChild(el("td", cause.count, "num"));
       body.appendChild(row);
     });
   }
 
   function showWarnings(found) {
-    $("warnings-range").textContent = found.since + " to " + found.until;
+    $("warnings-range").textContent = t("warnings.range",
+      { since: found.since, until: found.until });
     var list = $("warnings");
     list.textContent = "";
-    if (!found.items.length) list.appendChild(el("li", "No spikes or clusters.", "muted"));
+    if (!found.items.length) list.appendChild(el("li", t("warnings.none"), "muted"));
     found.items.forEach(function (w) {
       var item = el("li", undefined, "warning " + w.kind);
-      item.appendChild(el("strong", w.kind === "spike" ? "Spike" : "Cluster of minor complaints"));
-      item.appendChild(el("span", " " + w.dimension + " " + w.name + " on " + w.day + ": " +
-        w.count + (w.window_days > 1 ? " in " + w.window_days + " days" : "") +
-        " where " + w.expected + " expected (p = " + Number(w.p_value).toPrecision(2) + ")"));
+      item.appendChild(el("strong", t(w.kind === "spike" ? "warnings.spike" : "warnings.cluster")));
+      var name = w.dimension === "category" ? label("category", w.name) : w.name;
+      item.appendChild(el("span", " " + t(w.window_days > 1 ? "warnings.text_days"
+        : "warnings.text", { dimension: label("dimension", w.dimension), name: name,
+        day: w.day, count: w.count, days: w.window_days, expected: w.expected,
+        p: Number(w.p_value).toPrecision(2) })));
       list.appendChild(item);
     });
   }
 
-  function perDay(rate) { return rate.per_day === null ? "—" : rate.per_day + " (" +
-    rate.complaints + " in " + rate.days + " d)"; }
+  function perDay(rate) {
+    return rate.per_day === null ? "—" : t("actions.per_day",
+      { per_day: rate.per_day, complaints: rate.complaints, days: rate.days });
+  }
 
   function showActions(found) {
     var body = $("actions");
     body.textContent = "";
     if (!found.items.length) {
       var empty = el("tr");
-      var cell = el("td", "No improvement actions recorded (POST /api/improvements).", "muted");
+      var cell = el("td", t("actions.none"), "muted");
       cell.colSpan = 9;
       empty.appendChild(cell);
       body.appendChild(empty);
@@ -286,8 +314,10 @@
     found.items.forEach(function (action) {
       var row = el("tr");
       var change = action.effect.change_pct;
-      [action.title, action.category + (action.product ? " × " + action.product : ""),
-        action.owner, action.status, action.started_on, action.due_on || "—",
+      [action.title,
+        label("category", action.category) + (action.product ? " × " + action.product : ""),
+        action.owner, label("action_status", action.status), action.started_on,
+        action.due_on || "—",
         perDay(action.effect.before), perDay(action.effect.after),
         change === null ? "—" : (change > 0 ? "+" : "") + change + " %"
       ].forEach(function (text) { row.appendChild(el("td", text)); });
@@ -304,9 +334,18 @@
     return new URLSearchParams({ since: since, until: until }).toString();
   }
 
+  function show(found) {
+    showKpis(found[0]);
+    showCharts(found[0], found[1]);
+    showCauses(found[0].root_causes);
+    showWarnings(found[2]);
+    showActions(found[3]);
+    $("status").textContent = t("dashboard.status_total", { n: found[0].total });
+  }
+
   function refresh() {
     $("error").textContent = "";
-    $("status").textContent = "Loading…";
+    $("status").textContent = t("common.loading");
     $("board").removeAttribute("data-ready");
     setExports();
     Promise.all([
@@ -315,13 +354,9 @@
       api("GET", "/api/analytics/warnings?" + warningRange()),
       api("GET", "/api/improvements")
     ]).then(function (found) {
-      showKpis(found[0]);
-      showCharts(found[0], found[1]);
-      showCauses(found[0].root_causes);
-      showWarnings(found[2]);
-      showActions(found[3]);
+      lastFound = found;
+      show(found);
       $("drill").hidden = true;
-      $("status").textContent = found[0].total + " complaints";
       $("board").setAttribute("data-ready", "1");
     }, function (error) {
       $("status").textContent = "";
@@ -336,13 +371,14 @@
     var csv = new URLSearchParams(params);
     csv.delete("limit");
     csv.set("format", "csv");
-    $("drill-title").textContent = "Tickets: " + title;
+    $("drill-title").textContent = t("drill.title_for", { title: title });
     $("drill-csv").href = "/api/analytics/tickets?" + csv.toString();
-    $("drill-count").textContent = "Loading…";
+    $("drill-count").textContent = t("common.loading");
     $("drill").hidden = false;
     api("GET", "/api/analytics/tickets?" + params).then(function (page) {
-      $("drill-count").textContent = page.total + (page.total === 1 ? " ticket" : " tickets") +
-        (page.total > page.items.length ? ", the newest " + page.items.length + " shown" : "");
+      $("drill-count").textContent = t(page.total === 1 ? "drill.count_one" : "drill.count",
+        { n: page.total }) + (page.total > page.items.length
+        ? t("drill.newest_shown", { n: page.items.length }) : "");
       var body = $("drill-rows");
       body.textContent = "";
       page.items.forEach(function (ticket) {
@@ -352,8 +388,9 @@
         var first = el("td");
         first.appendChild(link);
         row.appendChild(first);
-        [new Date(ticket.created_at).toLocaleString(), ticket.category, ticket.severity,
-          ticket.channel, ticket.product || "—", ticket.status,
+        [window.I18n.time(ticket.created_at), label("category", ticket.category),
+          label("severity", ticket.severity), label("channel", ticket.channel),
+          ticket.product || "—", label("status", ticket.status),
           ticket.csat === null ? "—" : ticket.csat
         ].forEach(function (text) { row.appendChild(el("td", text)); });
         body.appendChild(row);
@@ -367,12 +404,25 @@
 
   // --- start -----------------------------------------------------------------------------
 
-  fillSelect($("f-category"), CATEGORIES);
-  fillSelect($("f-channel"), CHANNELS);
+  // The language switch: labels, figures and charts drawn again in the new language.
+  window.I18n.onChange(function () {
+    fillSelect($("f-category"), CATEGORIES, "category");
+    fillSelect($("f-channel"), CHANNELS, "channel");
+    if (!who) return;
+    showPerson();
+    if (lastFound) show(lastFound);
+    $("drill").hidden = true;
+  });
+
   var today = new Date();
   var monthAgo = new Date(today.getTime() - 29 * 86400000);
   $("f-until").value = isoDay(today);
   $("f-since").value = isoDay(monthAgo);
 
-  api("GET", "/api/console/me").then(signedIn, function () {});
+  window.I18n.load().then(function () {
+    window.I18n.bindSwitch(function (locale) { if (who) window.I18n.save(locale); });
+    fillSelect($("f-category"), CATEGORIES, "category");
+    fillSelect($("f-channel"), CHANNELS, "channel");
+    api("GET", "/api/console/me").then(signedIn, function () {});
+  });
 })();
