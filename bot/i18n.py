@@ -6,6 +6,7 @@ labels and date formats that fill their placeholders.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -113,7 +114,38 @@ def format_deadline(moment: datetime, zone: ZoneInfo, lang: str | None) -> str:
     return f"{local:%d %b %H:%M} ({tz})"
 
 
+# Where a cut reads best: after a clause or sentence ends (Chinese or Latin punctuation).
+CLAUSE_ENDS = frozenset("，。！？；：、,.!?;:")
+# A word of Latin letters or digits (Chinese text may be cut between any two characters).
+_WORD_CHAR = re.compile(r"[A-Za-z0-9'’-]")
+
+
+def _latin(char: str) -> bool:
+    """Part of a Latin word or a number ("Thi|s", "3|.5"): no space, no CJK."""
+    return char.isascii() and not char.isspace()
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending "…" when cut: after the last clause
+    punctuation in the second half of the room, else at the last space before a word would
+    be split ("This is…", never "Thi…"), else (one long word, Chinese) at a character."""
+    if len(text) <= limit:
+        return text
+    room = text[: limit - 1]
+    ends = [
+        i
+        for i, char in enumerate(room)
+        if char in CLAUSE_ENDS and i >= len(room) // 2 and not _WORD_CHAR.match(text[i + 1])
+    ]  # "3.5 kg" and "no.1" go on: no clause ends inside them
+    if ends:
+        room = room[: ends[-1]]
+    elif _latin(text[limit - 1]) and _latin(room[-1]):  # a word or number goes on
+        space = room.rfind(" ")
+        if space >= len(room) // 2:
+            room = room[:space]
+    return room.rstrip(" ，、,;；:：") + "…"
+
+
 def shorten(text: str | None, limit: int = 80) -> str:
     """A one-line excerpt of customer text for read-backs."""
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return cut(" ".join((text or "").split()), limit)

@@ -171,3 +171,35 @@ def test_shorten(text: str | None, limit: int, expected: str) -> None:
     result = i18n.shorten(text, limit)
     assert result == expected
     assert len(result) <= limit
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        # The "Thi…": English is cut at the last space, never inside a word.
+        ("This kettle leaked while boiling water and shocked me", 6, "This…"),
+        ("This kettle leaked while boiling water and shocked me", 24, "This kettle leaked…"),
+        # A clause end in the second half of the room is the better place.
+        ("The lid broke, and the kettle leaked on the table", 24, "The lid broke…"),
+        ("买的菜少了一半，订单号GR12345，要求退款", 12, "买的菜少了一半…"),
+        ("电水壶烧水的时候漏电了我的手被电了一下很疼", 10, "电水壶烧水的时候漏…"),
+        # A decimal point or "no.1" is not the end of a clause.
+        ("it weighs 3.5 kg and arrived", 12, "it weighs…"),
+        # One word longer than the room has to be cut inside.
+        ("x" * 30, 10, "x" * 9 + "…"),
+        ("short", 10, "short"),
+    ],
+)
+def test_cut_keeps_words_whole(text: str, limit: int, expected: str) -> None:
+    result = i18n.cut(text, limit)
+    assert result == expected
+    assert len(result) <= limit
+
+
+def test_read_back_never_splits_an_english_word() -> None:
+    text = "This is about the kettle I bought last week which leaks hot water everywhere"
+    for limit in range(5, len(text)):
+        kept = i18n.shorten(text, limit)
+        assert kept.endswith("…") and len(kept) <= limit
+        for word in kept[:-1].split():
+            assert word in text.split(), (limit, kept)

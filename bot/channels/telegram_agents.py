@@ -61,6 +61,7 @@ from bot.conversations.models import Conversation
 from bot.conversations.models import Message as StoredMessage
 from bot.db import transaction
 from bot.handoff import desk
+from bot.i18n import cut
 from bot.privacy import mask_pii
 from bot.routing.agent_desk import AgentDesk, DeskAgent, DeskEvent
 from bot.tickets.audit import Actor
@@ -94,8 +95,7 @@ HELP = (
 
 def one_line(text: str, limit: int = EXCERPT_CHARS) -> str:
     """Masked, on one line, cut at `limit` characters."""
-    flat = " ".join(mask_pii(text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return cut(" ".join(mask_pii(text or "").split()), limit)
 
 
 def post_text(

@@ -22,6 +22,7 @@ from bot.agents.service import display_names, get_agent
 from bot.clock import iso
 from bot.conversations.models import Conversation, Message
 from bot.handoff.queue import QueueItem
+from bot.i18n import cut
 from bot.tickets import lifecycle
 from bot.tickets.audit import Actor
 from bot.tickets.models import Ticket
@@ -46,9 +47,7 @@ class Conflict(ValueError):
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
     """What a queue row or a ticket list shows about a ticket."""
-    description = ticket.description or ""
-    if len(description) > SUMMARY_CHARS:
-        description = description[: SUMMARY_CHARS - 1] + "…"
+    description = cut(ticket.description or "", SUMMARY_CHARS)
     return {
         "id": ticket.id,
         "status": ticket.status,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import iso
 from bot.conversations.keys import conversation_key
+from bot.i18n import cut
 from bot.privacy import mask_pii
 from bot.routing.rasa_client import RasaClient, RasaUnavailable
 from bot.tickets.models import EMOTION_LEVELS, Ticket
@@ -35,8 +36,7 @@ RASA_DOWN_NOTE = "the bot (Rasa) is not reachable: the emotion history is not av
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """One line of the message, personal data masked, cut at `limit` characters."""
-    line = " ".join(mask_pii(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return cut(" ".join(mask_pii(text).split()), limit)
 
 
 def _when(timestamp: object) -> str | None:
