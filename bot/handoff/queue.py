@@ -174,6 +174,11 @@ class HandoffQueue(ABC):
         ticket an agent has claimed is never put back."""
 
     @abstractmethod
+    def set_severity(self, ticket_id: str, severity: str) -> QueueItem | None:
+        """A waiting ticket's severity changed, up or down (a person's judgement): it moves
+        to its new place; boost and waiting time are kept. None when it is not queued."""
+
+    @abstractmethod
     def claim_next(
         self, agent: str, *, teams: Iterable[str] | None = None, now: datetime
     ) -> QueueItem | None:
@@ -364,6 +369,22 @@ class DatabaseQueue(HandoffQueue):
             return None
         item = _item(row)
         logger.info("ticket %s prioritised (%s, boost %d)", ticket_id, item.severity, item.boost)
+        return item
+
+    def set_severity(self, ticket_id: str, severity: str) -> QueueItem | None:
+        _check_item(severity, 0, None)
+        stmt = (
+            update(QueueEntry)
+            .where(QueueEntry.ticket_id == ticket_id)
+            .values(severity=severity)
+            .returning(*_COLUMNS)
+        )
+        with transaction(self._sessions) as session:
+            row = session.execute(stmt).one_or_none()
+        if row is None:
+            return None
+        item = _item(row)
+        logger.info("ticket %s now queued as %s", ticket_id, item.severity)
         return item
 
     def claim_next(
@@ -638,7 +659,13 @@ class RedisQueue(HandoffQueue):
         return item
 
     def prioritise(self, ticket_id: str, *, severity: str, boost: int) -> QueueItem | None:
-        item = self._db.prioritise(ticket_id, severity=severity, boost=boost)
+        return self._mirrored(self._db.prioritise(ticket_id, severity=severity, boost=boost))
+
+    def set_severity(self, ticket_id: str, severity: str) -> QueueItem | None:
+        return self._mirrored(self._db.set_severity(ticket_id, severity))
+
+    def _mirrored(self, item: QueueItem | None) -> QueueItem | None:
+        """A queued item the database has just changed, rewritten in Redis (its score too)."""
         if item is not None:
             self._mirror(lambda: self._write_items([item]))
         return item

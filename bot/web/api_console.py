@@ -660,8 +660,8 @@ class SeverityIn(BaseModel):
     description="The rules of `PATCH /api/tickets/{id}`: agents raise the severity of "
     "their own or unassigned tickets but never lower it (403), supervisors and admins "
     "change any. Both deadlines are recomputed from the ticket's creation; the audit "
-    "event keeps the reason. A ticket waiting in the queue moves up with its new "
-    "severity (a lower one does not move it down). 422 when it is unchanged." + AUTH_DOC,
+    "event keeps the reason. A ticket waiting in the queue moves to its new severity's "
+    "place, up or down. 422 when it is unchanged." + AUTH_DOC,
     response_model=TicketOut,
 )
 async def severity_change(
@@ -687,7 +687,7 @@ async def severity_change(
     record, _conv, _owner = await _ticket_action(request, ticket_id, agent, change)
     queue: HandoffQueue = request.app.state.queue
     moved = await anyio.to_thread.run_sync(
-        lambda: queue.prioritise(record["id"], severity=record["severity"], boost=0)
+        lambda: queue.set_severity(record["id"], record["severity"])
     )
     if moved is not None:
         _wake(request)  # the queue's order changed

@@ -38,3 +38,38 @@ def test_prioritise_does_not_put_a_claimed_ticket_back(queue, make_tickets):
     assert queue.prioritise(claimed, severity="major", boost=2) is None
     assert [i.ticket_id for i in queue.items()] == [waiting]
     assert queue.length() == 1
+
+
+def test_a_severity_change_moves_a_waiting_ticket_up_or_down(queue, make_tickets):
+    """A person's new severity (the console's severity form) re-orders the queue both ways;
+    the boost and the waiting time stay."""
+    lowered, general, major = make_tickets(3)
+    queue.enqueue(lowered, None, "urgent", boost=1, now=NOW + timedelta(minutes=9))
+    queue.enqueue(general, None, "general", now=NOW)
+    queue.enqueue(major, None, "major", now=NOW + timedelta(minutes=1))
+    assert [i.ticket_id for i in queue.items()] == [lowered, major, general]
+
+    item = queue.set_severity(lowered, "general")
+    assert item is not None
+    assert (item.severity, item.boost, item.enqueued_at) == (
+        "general",
+        1,
+        NOW + timedelta(minutes=9),
+    )
+    # Down to general, yet its boost keeps it ahead of the general ticket that waited longer.
+    assert [i.ticket_id for i in queue.items()] == [major, lowered, general]
+    assert queue.position(lowered) == 2
+
+    assert queue.set_severity(lowered, "urgent") is not None
+    assert [i.ticket_id for i in queue.items()] == [lowered, major, general]
+    assert queue.set_severity(major, "general") is not None
+    assert [i.ticket_id for i in queue.items()] == [lowered, general, major]
+    assert queue.get(major).severity == "general"
+
+
+def test_a_severity_change_does_not_put_a_claimed_ticket_back(queue, make_tickets):
+    (claimed,) = make_tickets(1)
+    queue.enqueue(claimed, None, "urgent", now=NOW)
+    assert queue.claim(claimed, "alice", now=NOW + timedelta(minutes=1)) is not None
+    assert queue.set_severity(claimed, "general") is None
+    assert queue.items() == []

@@ -92,6 +92,14 @@ def test_agents_raise_severity_with_a_reason_and_the_queue_follows(client, token
     lowered = client.post(url, headers=tokens["sue"], json=lower)
     assert lowered.status_code == 200 and lowered.json()["severity"] == "major"
     assert lowered.json()["events"][-1]["who"] == "agent:sue"
+    # The queue follows down too: lowered below the major ticket, it waits behind it.
+    assert queue.get(general).severity == "major"
+    calmer = {"severity": "general", "reason": "a smell of cooking, no gas"}
+    assert client.post(url, headers=tokens["sue"], json=calmer).status_code == 200
+    assert [(i.ticket_id, i.severity) for i in queue.items()] == [
+        (waiting_major, "major"),
+        (general, "general"),
+    ]
 
 
 def test_agents_change_severity_only_on_their_own_or_unassigned_tickets(
