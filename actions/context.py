@@ -16,11 +16,14 @@ from bot.nlu.emotion import analyse, peak
 from bot.nlu.language import detect_language
 from bot.tickets.rules import is_safety_concern
 
+# Rasa's text for an external event (the gateway's follow-up): no customer wrote it.
+EXTERNAL_PREFIX = "EXTERNAL: "
+
 
 def _user_text(tracker: Tracker) -> str:
     text = tracker.latest_message.get("text") or ""
-    # Button payloads ("/affirm") say nothing about language or feelings.
-    return "" if text.startswith("/") else text
+    # Button payloads ("/affirm") and external events say nothing about language or feelings.
+    return "" if text.startswith(("/", EXTERNAL_PREFIX)) else text
 
 
 # Turns that already answer with empathy and a person: the complaint's own acknowledgement
@@ -39,8 +42,23 @@ def _feelings_first(tracker: Tracker, level: str) -> bool:
         return False
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     in_intake = tracker.active_loop.get("name") == "complaint_form"
-    # Outside the intake a complaint intent is acknowledged by its own empathy line.
-    return in_intake or intent not in _ANSWERED_WITH_EMPATHY
+    # Outside the intake a complaint intent is acknowledged by its own empathy line, which
+    # offers a person only at `furious`: a threat told calmly ("please, or I'll post this
+    # everywhere") still hears the empathy line and the offer first.
+    return in_intake or intent not in _ANSWERED_WITH_EMPATHY or (threat and level != "furious")
+
+
+def say_safety_first(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> None:
+    """The safety line (issue 15): said once, when a complaint is first read as a danger or an
+    injury: sorry, get help first, stop using the product and keep it, logged with priority."""
+    lang = detect_language(_user_text(tracker), tracker.get_slot("lang")) or "en"
+    chosen = variant(domain, "utter_safety_first", lang)
+    if chosen:
+        dispatcher.utter_message(text=chosen["text"])
+    else:
+        dispatcher.utter_message(response="utter_safety_first")
 
 
 def _picked_by_button(tracker: Tracker) -> bool:
@@ -97,6 +115,7 @@ class ValidateSlotMappings(ValidationAction):
         if current != "safety" and is_safety_concern(text) and not _picked_by_button(tracker):
             intake = tracker.active_loop.get("name") == "complaint_form"
             if intake or (being_asked and (category or intent == "file_complaint")):
+                say_safety_first(dispatcher, tracker, domain)
                 return {"category": "safety"}
         if category is None:
             return {}

@@ -35,7 +35,7 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         from actions.triage import start_intake
 
-        intake = start_intake(dispatcher, tracker)
+        intake = start_intake(dispatcher, tracker, domain)
         if intake is not None:
             return intake
         if consecutive_fallbacks(tracker.events) >= FALLBACKS_BEFORE_HUMAN:

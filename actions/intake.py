@@ -25,6 +25,13 @@ logger = logging.getLogger(__name__)
 INTAKE_SLOTS = ("category", "description", "order_id", "desired_resolution", "contact",
                 "product", "escalation_threat", "ticket_id", "severity")  # fmt: skip
 MAX_DESCRIPTION = 2000
+# Intents whose text, typed at the category question, is the story of the problem. Not a
+# cancel, a request for a person, a status check or a side question: those have their rules.
+DETAIL_INTENTS = COMPLAINT_INTENTS | {"file_complaint", "inform", "nlu_fallback"}
+# Intents of an attempt to answer the question asked (see _answer_to_reask).
+ANSWER_INTENTS = DETAIL_INTENTS | {"affirm", "deny"}
+# The category question is asked at most this often; then the ranking decides.
+MAX_CATEGORY_ASKS = 2
 # Entities a customer may correct at the read-back, and the slot each one fills.
 CORRECTABLE_ENTITIES = {
     "order_id": "order_id",
@@ -48,7 +55,8 @@ SKIP_CONTACT = re.compile(
 )
 # Opening phrases that carry no facts ("I want to complain about ...").
 _BOILERPLATE = re.compile(
-    r"我要投诉|我想投诉|投诉一下|我要反映|我想反映|我要举报|关于|你们的?|"
+    r"我要投诉|我想投诉|投诉一下|我要反映|我想反映|我要举报|关于|你们的?|有个?问题|有个事|"
+    r"投诉|反映|举报|一下|帮我|麻烦|你好|您好|在吗|请问|我要|我想|"
     r"\b(?:i (?:want|would like|wanna|need) to (?:make a |file a |lodge a )?complain(?:t)?(?: about)?|"
     r"i have a complaint(?: about)?|complaint about|about|your|the|my|a)\b",
     re.IGNORECASE,
@@ -77,12 +85,48 @@ def _should_reask(tracker: Tracker, own_entity: str) -> bool:
     return not any(e.get("entity") in others for e in tracker.latest_message.get("entities", []))
 
 
+def _category_asks(events: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """Since the intake started: how often the category was asked, and the parse data of the
+    customer's first message (the complaint whose ranking ordered the buttons)."""
+    asked, story, started = 0, {}, False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "active_loop" and event.get("name") == "complaint_form":
+            started = True  # the message that started the intake comes just before
+        elif kind == "slot" and event.get("name") == "requested_slot" and not started:
+            asked += event.get("value") == "category"
+        elif kind == "user" and (event.get("text") or "")[:1] != "/":
+            story = event.get("parse_data") or {}
+            if started:
+                break
+    return asked, story
+
+
+def _answer_to_reask(tracker: Tracker, own_entity: str) -> bool:
+    """Whether an unusable answer to the question asked keeps the form on that question
+    (the form asks again, with a word on what it needs) instead of letting the rules answer:
+    the customer tried to answer (a detail, free text, a yes or no, more about the problem)
+    rather than asking for something else, and did not correct another detail instead."""
+    return _intent(tracker) in ANSWER_INTENTS and _should_reask(tracker, own_entity)
+
+
+def the_story(text: str) -> str:
+    """What happened, as the description keeps it: an all-in-one message without its order
+    number, remedy and contact ("买的菜少了一半，订单号GR…，退款，电话138…" → "买的菜少了一半"),
+    which the other slots hold; the text as written when nothing else would be left."""
+    if not any(e["entity"] in rules.DETAIL_ENTITIES for e in rules.extract(text)):
+        return text
+    story = rules.without_details(text)
+    return story if rules.tells_a_story(story) else text
+
+
 def is_substantive(text: str) -> bool:
-    """Whether a message describes a problem rather than only announcing a complaint."""
-    rest = _BOILERPLATE.sub(" ", text)
+    """Whether a message describes a problem rather than only announcing a complaint or
+    giving a detail ("order no. JD0098812", "email me at …")."""
+    rest = _BOILERPLATE.sub(" ", rules.without_details(text))
     cjk = len(re.findall(r"[\u4e00-\u9fff]", rest))
     words = re.findall(r"[A-Za-z]{2,}", rest)
-    return cjk >= 6 or len(words) >= 3 or (cjk >= 3 and len(words) >= 1)
+    return cjk >= 4 or len(words) >= 3 or (cjk >= 3 and len(words) >= 1)
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -101,10 +145,13 @@ class ValidateComplaintForm(FormValidationAction):
             tracker.get_slot("description") is None
             and tracker.get_slot("requested_slot") in (None, "category")
             and not text.startswith("/")
-            and (_intent(tracker) in COMPLAINT_INTENTS or tracker.get_slot("requested_slot"))
+            and (
+                _intent(tracker) in COMPLAINT_INTENTS
+                or (tracker.get_slot("requested_slot") and _intent(tracker) in DETAIL_INTENTS)
+            )
             and is_substantive(text)
         ):
-            return {"description": text}
+            return {"description": the_story(text)}
         return {}
 
     async def extract_order_id(
@@ -118,8 +165,8 @@ class ValidateComplaintForm(FormValidationAction):
             return {"order_id": found}
         if _intent(tracker) == "deny" or NO_ORDER.search(text):
             return {"order_id": "none"}
-        if _should_reask(tracker, "order_id"):
-            dispatcher.utter_message(response="utter_invalid_order_id")
+        if _answer_to_reask(tracker, "order_id"):
+            return {"order_id": None}  # validate_order_id says what it needs; asked again
         return {}
 
     async def extract_desired_resolution(
@@ -135,8 +182,8 @@ class ValidateComplaintForm(FormValidationAction):
             return {"desired_resolution": found}
         if _intent(tracker) == "deny" or NO_REMEDY.search(text):
             return {"desired_resolution": "none"}
-        if _should_reask(tracker, "desired_resolution"):
-            dispatcher.utter_message(response="utter_invalid_desired_resolution")
+        if _answer_to_reask(tracker, "desired_resolution"):
+            return {"desired_resolution": None}  # validate_desired_resolution re-asks
         return {}
 
     async def extract_contact(
@@ -152,9 +199,29 @@ class ValidateComplaintForm(FormValidationAction):
         text = _text(tracker)
         if conversation_identity(tracker)[0] == "telegram" and SKIP_CONTACT.search(text):
             return {"contact": "telegram"}
-        if _should_reask(tracker, "phone") and _should_reask(tracker, "email"):
-            dispatcher.utter_message(response="utter_invalid_contact")
+        if _answer_to_reask(tracker, "phone") and _should_reask(tracker, "email"):
+            return {"contact": None}  # validate_contact re-asks
         return {}
+
+    async def extract_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # The category comes from the intent or a button (actions/context.py). A "yes", an
+        # "ok" or an unclear word at the category question keeps the question, its buttons
+        # ranked again, rather than the "didn't understand" answer.
+        if tracker.get_slot("requested_slot") != "category" or tracker.get_slot("category"):
+            return {}
+        if _intent(tracker) not in {"affirm", "deny", "inform", "nlu_fallback"}:
+            return {}
+        asked, story = _category_asks(tracker.events)
+        if asked >= MAX_CATEGORY_ASKS:
+            # Never the same question a third time: the customer answered around the buttons
+            # twice, so the complaint is filed where its own words ranked it first.
+            from actions.triage import ranked_categories
+
+            ranked = ranked_categories(story)
+            return {"category": ranked[0] if ranked else "other"}
+        return {"category": None}
 
     def validate_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -163,7 +230,15 @@ class ValidateComplaintForm(FormValidationAction):
         if len(_MEANINGFUL.findall(text)) < 2 or text.startswith("/"):
             dispatcher.utter_message(response="utter_invalid_description")
             return {"description": None}
-        return {"description": text[:MAX_DESCRIPTION]}
+        return {"description": the_story(text)[:MAX_DESCRIPTION]}
+
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not value:
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return {"contact": None}
+        return {"contact": value}
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -319,6 +394,8 @@ class ActionCorrectComplaint(Action):
         if "contact_phone" in updates or "contact_email" in updates:
             updates["contact"] = updates.get("contact_phone") or updates.get("contact_email")
         category = category_for_intent(_intent(tracker))
+        if category is not None and not is_substantive(text):
+            category = None  # "给个解释吧" is no new category, whatever the NLU made of it
         if category is not None and category != tracker.get_slot("category"):
             updates["category"] = category
         waiting = bool(tracker.get_slot("correcting"))

@@ -56,6 +56,10 @@ def _say(
         )
 
 
+# Below this confidence a status check from a customer with no ticket may be a complaint.
+SURE_STATUS = 0.6
+
+
 class ActionCheckStatus(Action):
     """Answers "where is my complaint?" from the ticket store, in the customer's language."""
 
@@ -91,7 +95,10 @@ class ActionCheckStatus(Action):
             # to take, not a "nothing found" (issue 15).
             from actions.triage import start_intake
 
-            intake = start_intake(dispatcher, tracker, ranking=False)
+            # A sure status check's ranking says little; an unsure one's complaint runners-up
+            # ("我的 iPhone case 到货就是坏的" read as a status check at 0.42) say complaint.
+            confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+            intake = start_intake(dispatcher, tracker, domain, ranking=confidence < SURE_STATUS)
             if intake is not None:
                 return [SlotSet("ticket_id", None), *intake]
             dispatcher.utter_message(response="utter_no_tickets")

@@ -2,7 +2,8 @@
 (unsure, or a detail with nothing asked) but that carries complaint cues is treated as one.
 
 The customer hears the empathy line first, what they wrote becomes the description, and the
-intake asks the category with the buttons ordered by the NLU's ranking.
+intake asks the category with the buttons ordered by the NLU's ranking, unless the ranking
+clearly points at one.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.context import say_safety_first
 from actions.fallback import FALLBACK_INTENT
-from actions.intake import is_substantive
+from actions.intake import is_substantive, the_story
 from actions.responses import variant
 from bot.nlu.categories import COMPLAINT_INTENTS, category_for_intent
 from bot.tickets.rules import is_safety_concern
@@ -24,6 +26,9 @@ UPSET_OR_WORSE = frozenset({"upset", "angry", "furious"})
 CUE_ENTITIES = frozenset({"product", "order_id"})
 # A complaint intent this far down the ranking still says "complaint".
 TOP = 3
+# A category the ranking clearly points at is taken without asking (dominant_category).
+MIN_CATEGORY_CONFIDENCE = 0.05
+DOMINANCE = 3.0
 
 
 def complaint_cues(message: dict[str, Any], *, ranking: bool = True) -> list[str]:
@@ -67,8 +72,28 @@ def ranked_categories(message: dict[str, Any]) -> list[str]:
     return order
 
 
+def dominant_category(message: dict[str, Any]) -> str | None:
+    """The complaint category the ranking clearly points at, even when the top intent is not
+    a complaint (an all-in-one message with an order number, a remedy and a contact reads as
+    `inform`): at least MIN_CATEGORY_CONFIDENCE and DOMINANCE times the next category."""
+    scores: dict[str, float] = {}
+    for entry in message.get("intent_ranking") or []:
+        category = category_for_intent(entry.get("name"))
+        if category:
+            scores[category] = max(scores.get(category, 0.0), float(entry.get("confidence") or 0))
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    if not ranked or ranked[0][1] < MIN_CATEGORY_CONFIDENCE:
+        return None
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    return ranked[0][0] if ranked[0][1] >= DOMINANCE * runner_up else None
+
+
 def start_intake(
-    dispatcher: CollectingDispatcher, tracker: Tracker, *, ranking: bool = True
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+    *,
+    ranking: bool = True,
 ) -> list[EventType] | None:
     """Outside the intake, a message with complaint cues starts it: the empathy line, the
     text as the description, then the form (which asks the category, ranked). None when the
@@ -80,8 +105,11 @@ def start_intake(
     dispatcher.utter_message(response="utter_acknowledge_feeling")
     events: list[EventType] = []
     if tracker.get_slot("description") is None and is_substantive(text):
-        events.append(SlotSet("description", text))
-    events.append(SlotSet("category", "safety" if is_safety_concern(text) else None))
+        events.append(SlotSet("description", the_story(text)))
+    category = "safety" if is_safety_concern(text) else dominant_category(message)
+    if category == "safety" and tracker.get_slot("category") != "safety":
+        say_safety_first(dispatcher, tracker, domain)
+    events.append(SlotSet("category", category))
     return [*events, FollowupAction("complaint_form")]
 
 

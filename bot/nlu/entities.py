@@ -55,6 +55,10 @@ RESOLUTIONS: Lexicon = {
             "还我钱",
             "返钱",
             "退回来",
+            "原路返回",
+            "退(?:一|那|这)笔",
+            "钱.{0,3}(?:返回|返还|退回)",
+            "(?:退|返)(?:到|回)(?:我的?)?(?:卡|账户|账上|微信|支付宝)",
         ],
         [
             "refund(?:ed)?",
@@ -68,6 +72,11 @@ RESOLUTIONS: Lexicon = {
             "back what (?:i|we) paid",
             "what (?:i|we) paid (?:back|for it back)",
             "get (?:my|our) (?:cash|payment) back",
+            "ref(?:u?nd|oun?d|und)",  # typos: refnd, refun, refound
+            "rfund",
+            "(?:returned|refunded|paid back|credited back|put back) (?:to|on|onto) (?:my|our) (?:card|account|bank)",
+            "what (?:i|we) paid (?:returned|refunded)",
+            "(?:cancel|void) the (?:charge|payment)",
         ],
     ),
     "replacement": (
@@ -89,6 +98,12 @@ RESOLUTIONS: Lexicon = {
             "[寄发]个新的",
             "给我换",
             "换个好的",
+            "换成",
+            "重新做",
+            "重做",
+            "再做一[副个件套]",
+            "再寄一[个件份]",
+            "补[一个]{1,2}(?:新的|给我)",
         ],
         [
             "replace(?:ment|d)?",
@@ -103,6 +118,9 @@ RESOLUTIONS: Lexicon = {
             "send (?:me )?(?:a |the )?(?:new|different|fresh|proper|correct|right|working) (?:one|unit|item|pair|size|colou?r|model)",
             "another one",
             "one that (?:actually )?works",
+            "(?:ship|send|mail|post|bring) (?:me |us )?(?:a |the )?(?:new|replacement|fresh|working) (?:one|unit|item|pair)?",
+            "(?:ship|send|mail|post) (?:me |us )?(?:a )?new one",
+            "(?:the|a) (?:right|correct) (?:one|size|colou?r|item|model)",
         ],
     ),
     "repair": (
@@ -118,6 +136,8 @@ RESOLUTIONS: Lexicon = {
             "派人来修",
             "师傅上门",
             "弄好",
+            "(?:派|找|叫)(?:个|一个)?(?:师傅|人|技术员|工程师)",
+            "上门(?:看|修|检)",
         ],
         [
             "repair(?:ed)?",
@@ -146,6 +166,7 @@ RESOLUTIONS: Lexicon = {
             "意思一下",
             "减免",
             "红包",
+            "^\\s*赔\\s*(?:吧|啊|呀|钱|了)?\\s*[。!！]*\\s*$",
         ],
         [
             "compensat\\w*",
@@ -165,7 +186,13 @@ RESOLUTIONS: Lexicon = {
     ),
     "explanation": (
         ["解释", "说法", "交代", "讲清楚", "说清楚"],
-        ["explain (?:why|this|what|how|it)", "explanation", "tell me why", "want to know why"],
+        [
+            "explain (?:why|this|what|how|it)",
+            "explanation",
+            "tell me why",
+            "want to know why",
+            "(?:know|find out|understand) (?:why|how) (?:this|it) (?:keeps? )?happen",
+        ],
     ),
 }
 _POST_ZH = "(?:发|挂|晒|曝光|放|传)(?:到|在|上)?[^，。！？,.!?]{0,4}"
@@ -220,10 +247,13 @@ RATING_RE = re.compile(
     re.IGNORECASE,
 )
 RATING_WORDS: list[tuple[str, list[str], list[str]]] = [
-    ("1", ["非常不满意", "很不满意", "极差", "太差了", "差评"], ["very (?:dis|un)satisfied", "terrible", "awful"]),
+    ("1", ["非常不满意", "很不满意", "极差", "太差了", "差评", "很差", "非常差", "特别差"],
+     ["very (?:dis|un)satisfied", "terrible", "awful", "(?:very|really|so) (?:bad|poor)",
+      "horrible", "the worst", "useless", "rubbish"]),
     ("2", ["不满意", "不太满意", "不怎么满意", "没解决", "没有解决"],
-     ["(?:dis|un)satisfied", "not satisfied", "not (?:really )?solved", "not happy", "not good"]),
-    ("3", ["一般", "还行", "凑合"], ["okay", "so-so", "average", "meh"]),
+     ["(?:dis|un)satisfied", "not satisfied", "not (?:really )?solved", "not happy", "not good",
+      "bad", "poor", "not great"]),
+    ("3", ["一般", "还行", "凑合"], ["okay", "so-so", "average", "meh", "not bad"]),
     ("4", ["满意", "挺好", "不错"], ["satisfied", "good", "pretty good"]),
     ("5", ["非常满意", "很满意", "特别满意", "太棒了", "完美", "满分"],
      ["very satisfied", "excellent", "perfect", "great", "amazing"]),
@@ -339,3 +369,57 @@ def first(text: str, name: str) -> str | None:
         if entity["entity"] == name:
             return str(entity["value"])
     return None
+
+
+# Words that introduce a detail ("订单号是", "email me at", "I want a") and follow one
+# ("please", "吧"): removed with the detail, and only next to it ("打了八次电话" keeps 电话).
+_LEAD_IN = re.compile(
+    r"(?:订单号?|单号|编号|手机号码?|手机|电话号码?|电话|邮箱地址|邮箱|联系方式|我要|我想要?|要求|希望|给我)"
+    r"\s*[是:：为]?\s*$"
+    r"|\b(?:(?:my |the )?order(?: (?:number|no\.?|#|ref(?:erence)?))?(?: is)?|"
+    r"(?:e-?mail|call|text|reach|contact) me(?: at| on)?|my (?:e-?mail|phone|number|mobile)(?: is)?|"
+    r"(?:e-?mail|phone|mobile|tel)(?: is)?|i (?:want|would like|need)(?: a| an| my)?|"
+    r"(?:just|please|pls))\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+_LEAD_OUT = re.compile(r"^\s*(?:(?:please|pls|thanks|thank you)\b|吧|啊|谢谢)", re.IGNORECASE)
+DETAIL_ENTITIES = ("order_id", "phone", "email", "ticket_id", "desired_resolution")
+
+
+def without_details(text: str) -> str:
+    """`text` without its order numbers, contacts, ticket numbers and remedies (and the words
+    that introduce them): what the customer says happened."""
+    spans = sorted((e["start"], e["end"]) for e in extract(text) if e["entity"] in DETAIL_ENTITIES)
+    kept, last = [], 0
+    for start, end in spans:
+        if start < last:
+            continue
+        kept.append(
+            _LEAD_IN.sub("", _LEAD_OUT.sub("", text[last:start]) if kept else text[last:start])
+        )
+        last = end
+    kept.append(_LEAD_OUT.sub("", text[last:]) if spans else text[last:])
+    rest = " ".join(kept)
+    # A run of separators and spaces left where details were becomes its first separator.
+    rest = _SEPARATORS.sub(lambda m: _first_separator(m.group(0)), rest)
+    previous = None
+    while previous != rest:  # "…never came and", "…坏了，并且" lose their dangling ends
+        previous = rest
+        rest = _DANGLING.sub("", rest.strip(" .。,，;；:："))
+    return rest
+
+
+_SEPARATORS = re.compile(r"[\s,，;；:：]*[,，;；:：][\s,，;；:：]*|\s{2,}")
+_DANGLING = re.compile(r"(?:\s+(?:and|but|so|or|with)|和|并且|而且|还有)$", re.IGNORECASE)
+
+
+def _first_separator(run: str) -> str:
+    mark = next((ch for ch in run if not ch.isspace()), " ")
+    return mark + " " if mark in ",;:" else mark
+
+
+def tells_a_story(text: str) -> bool:
+    """Whether a text (details removed) still says what happened: 4 Chinese characters
+    ("台灯不亮") or 3 English words ("earbuds left silent")."""
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    return cjk >= 4 or len(re.findall(r"[A-Za-z]{2,}", text)) >= 3

@@ -18,6 +18,36 @@ _NEUTRAL = re.compile(
 )
 
 SUPPORTED = ("zh", "en")
+# Latin words a Chinese-speaking customer answers with ("order no. JD…", "yes please"): a
+# reply made only of them keeps the conversation in Chinese.
+ANSWER_WORDS = frozenset(
+    [
+        "order",
+        "no",
+        "number",
+        "num",
+        "ref",
+        "yes",
+        "yeah",
+        "yep",
+        "please",
+        "pls",
+        "thanks",
+        "thx",
+        "sure",
+        "fine",
+        "good",
+        "email",
+        "mail",
+        "phone",
+        "tel",
+        "mobile",
+        "my",
+        "is",
+        "it",
+        "the",
+    ]
+)
 
 
 def detect_language(text: str, previous: str | None = None) -> str | None:
@@ -33,8 +63,11 @@ def detect_language(text: str, previous: str | None = None) -> str | None:
     if cjk >= 2 or (cjk == 1 and len(words) <= 1):
         return "zh"
     if cjk == 0 and words:
-        if previous == "zh" and len(words) == 1 and len(words[0]) <= 3:
-            return previous  # "ok", "yes" from a Chinese speaker
+        if previous == "zh" and (
+            (len(words) == 1 and len(words[0]) <= 3)
+            or all(word.lower() in ANSWER_WORDS for word in words)
+        ):
+            return previous  # "ok", "yes please", "order no. JD…" from a Chinese speaker
         return "en"
     if cjk == 1 and len(words) >= 2:
         return "en" if previous != "zh" else "zh"

@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import emotion as emotion_module
 from bot.nlu import entities as entity_rules
+from bot.nlu.products import settle_products
 
 RULE_ENTITIES = (
     "order_id", "ticket_id", "phone", "email", "desired_resolution", "escalation_threat", "rating",
@@ -43,7 +44,9 @@ class MixedTokenizer(JiebaTokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Finds ids, contacts, remedies, threats and ratings by rule (bot.nlu.entities).
+    """Finds ids, contacts, remedies, threats and ratings by rule (bot.nlu.entities), and
+    settles the product: the customer's own purchase frame over the CRF's proposal, never
+    "water" (bot.nlu.products).
 
     For these entity types it is authoritative: what a statistical extractor proposed for
     them is replaced, so the output never holds two competing order numbers.
@@ -73,7 +76,12 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
                 entity["extractor"] = self.__class__.__name__
                 entity["confidence_entity"] = 1.0
                 found.append(entity)
-            message.set(ENTITIES, kept + found, add_to_output=True)
+            settled = settle_products(text, kept)
+            for entity in settled:
+                if entity.get("entity") == "product" and "extractor" not in entity:
+                    entity["extractor"] = self.__class__.__name__
+                    entity["confidence_entity"] = 1.0
+            message.set(ENTITIES, settled + found, add_to_output=True)
         return messages
 
 
@@ -261,6 +269,37 @@ class LinearIntentClassifier(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    def _unmask_complaints(
+        self, texts: List[Text], rankings: List[List[Any]]
+    ) -> List[List[Any]]:
+        """An all-in-one complaint ("my air fryer stopped heating, order JD…, I want a refund,
+        mia@example.com") reads as `inform`: its order number, remedy and contact outweigh the
+        story. Read again without them, a message that still tells a story and then reads as
+        a complaint is one (issue 15: a message that already has everything goes straight to
+        the read-back)."""
+        import jieba
+
+        redo = []
+        for index, (text, ranking) in enumerate(zip(texts, rankings)):
+            if not ranking or ranking[0][0] != "inform":
+                continue
+            masked = entity_rules.without_details(text)
+            if entity_rules.tells_a_story(masked):
+                redo.append((index, masked))
+        if not redo:
+            return rankings
+        again = self.model.rank(
+            [masked for _, masked in redo],
+            [[w for w in jieba.lcut(masked) if w.strip()] for _, masked in redo],
+            top=int(self._config["ranking_length"]),
+        )
+        result = list(rankings)
+        for (index, _masked), ranking in zip(redo, again):
+            top = ranking[0][0] if ranking else ""
+            if top.startswith("complain_") or top == "file_complaint":
+                result[index] = ranking
+        return result
+
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if (m.get(TEXT) or "").strip()]
         if self.model is None or not todo:
@@ -270,6 +309,7 @@ class LinearIntentClassifier(GraphComponent):
             [self._words(m) for m in todo],
             top=int(self._config["ranking_length"]),
         )
+        rankings = self._unmask_complaints([m.get(TEXT) for m in todo], rankings)
         for message, ranking in zip(todo, rankings):
             listed = [{"name": name, "confidence": p} for name, p in ranking]
             message.set(INTENT, listed[0], add_to_output=True)

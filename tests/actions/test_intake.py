@@ -71,7 +71,10 @@ async def test_unusable_order_answer_is_re_asked_clearly():
     tracker = make_tracker(
         text="it was the blue one", intent="inform", slots={"requested_slot": "order_id"}
     )
-    assert await form.extract_order_id(dispatcher, tracker, DOMAIN) == {}
+    # The form stays on the question (no rejection, so no "didn't understand" from the
+    # rules); validation says what an order number looks like, then the question comes again.
+    assert await form.extract_order_id(dispatcher, tracker, DOMAIN) == {"order_id": None}
+    assert form.validate_order_id(None, dispatcher, tracker, DOMAIN) == {"order_id": None}
     assert responses(dispatcher) == ["utter_invalid_order_id"]
 
 
@@ -121,9 +124,15 @@ async def test_contact_skippable_on_telegram_only():
         "contact": "telegram"
     }
     dispatcher = CollectingDispatcher()
-    rest = make_tracker(text="skip", slots={"requested_slot": "contact"})
-    assert await form.extract_contact(dispatcher, rest, DOMAIN) == {}
+    rest = make_tracker(text="skip", intent="inform", slots={"requested_slot": "contact"})
+    assert await form.extract_contact(dispatcher, rest, DOMAIN) == {"contact": None}
+    assert form.validate_contact(None, dispatcher, rest, DOMAIN) == {"contact": None}
     assert responses(dispatcher) == ["utter_invalid_contact"]
+    # Asking for something else (a person) leaves the question to the rules: no scolding.
+    dispatcher = CollectingDispatcher()
+    other = make_tracker(text="agent", intent="request_human", slots={"requested_slot": "contact"})
+    assert await form.extract_contact(dispatcher, other, DOMAIN) == {}
+    assert responses(dispatcher) == []
 
 
 def test_description_validation():

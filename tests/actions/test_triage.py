@@ -6,7 +6,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionHandleFallback
-from actions.triage import ActionAskCategory, complaint_cues, ranked_categories
+from actions.triage import ActionAskCategory, complaint_cues, dominant_category, ranked_categories
 
 from .conftest import entity, make_tracker
 
@@ -69,21 +69,49 @@ def test_ranked_categories_follow_the_nlu():
     assert ranked_categories(message) == ["safety", "delivery"]
 
 
+def _detail(text: str, *ranking: tuple[str, float]):
+    """A Chinese message the NLU read as a detail (`inform`), with this intent ranking."""
+    tracker = make_tracker(text=text, intent="inform", slots={"lang": "zh"})
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    return tracker
+
+
 async def test_a_complaint_read_as_a_detail_starts_the_intake_with_empathy_first():
     text = "上次买的空气炸锅又坏了，这次是按钮失灵"
-    tracker = make_tracker(text=text, intent="inform", slots={"lang": "zh"})
-    tracker.latest_message["intent_ranking"] = [
-        {"name": "inform", "confidence": 0.53},
-        {"name": "complain_product_quality", "confidence": 0.38},
-    ]
+    tracker = _detail(text, ("inform", 0.53), ("complain_product_quality", 0.38))
     dispatcher = CollectingDispatcher()
     events = await ActionHandleFallback().run(dispatcher, tracker, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_acknowledge_feeling"]
+    # The ranking clearly points at one category: taken without asking.
     assert events == [
         SlotSet("description", text),
-        SlotSet("category", None),
+        SlotSet("category", "product_quality"),
         FollowupAction("complaint_form"),
     ]
+
+
+async def test_an_unclear_ranking_leaves_the_category_to_the_buttons():
+    tracker = _detail(
+        "上次买的空气炸锅送来就是坏的，快递盒也压扁了",
+        ("inform", 0.5), ("complain_product_quality", 0.26), ("complain_delivery", 0.2),
+    )  # fmt: skip
+    events = await ActionHandleFallback().run(CollectingDispatcher(), tracker, {})
+    assert SlotSet("category", None) in events and FollowupAction("complaint_form") in events
+
+
+def test_dominant_category_needs_a_clear_lead_and_some_confidence():
+    def ranking(*pairs):
+        return {"intent_ranking": [{"name": n, "confidence": c} for n, c in pairs]}
+
+    assert dominant_category(ranking(("inform", 0.92), ("complain_billing", 0.077))) == "billing"
+    assert dominant_category(ranking(("inform", 0.99), ("complain_billing", 0.01))) is None
+    assert (
+        dominant_category(
+            ranking(("inform", 0.5), ("complain_delivery", 0.3), ("complain_billing", 0.12))
+        )
+        is None
+    )
+    assert dominant_category(ranking(("greet", 0.9), ("thank", 0.1))) is None
 
 
 async def test_without_cues_or_inside_the_form_it_is_the_usual_fallback():
