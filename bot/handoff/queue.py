@@ -352,40 +352,34 @@ class DatabaseQueue(HandoffQueue):
     def prioritise(self, ticket_id: str, *, severity: str, boost: int) -> QueueItem | None:
         _check_item(severity, boost, None)
         rank = case(SEVERITY_RANK, value=QueueEntry.severity, else_=0)
-        stmt = (
-            update(QueueEntry)
-            .where(QueueEntry.ticket_id == ticket_id)
-            .values(
-                severity=case(
-                    (rank < SEVERITY_RANK[severity], severity), else_=QueueEntry.severity
-                ),
-                boost=case((QueueEntry.boost < boost, boost), else_=QueueEntry.boost),
-            )
-            .returning(*_COLUMNS)
-        )
-        with transaction(self._sessions) as session:
-            row = session.execute(stmt).one_or_none()
-        if row is None:
-            return None
-        item = _item(row)
-        logger.info("ticket %s prioritised (%s, boost %d)", ticket_id, item.severity, item.boost)
+        item = self._update(ticket_id, {
+            "severity": case((rank < SEVERITY_RANK[severity], severity),
+                             else_=QueueEntry.severity),
+            "boost": case((QueueEntry.boost < boost, boost), else_=QueueEntry.boost),
+        })  # fmt: skip
+        if item is not None:
+            logger.info("ticket %s prioritised (%s, boost %d)", ticket_id, item.severity,
+                        item.boost)  # fmt: skip
         return item
 
     def set_severity(self, ticket_id: str, severity: str) -> QueueItem | None:
         _check_item(severity, 0, None)
+        item = self._update(ticket_id, {"severity": severity})
+        if item is not None:
+            logger.info("ticket %s now queued as %s", ticket_id, item.severity)
+        return item
+
+    def _update(self, ticket_id: str, values: dict[str, Any]) -> QueueItem | None:
+        """A queued ticket's entry with `values` set; None when it is not queued."""
         stmt = (
             update(QueueEntry)
             .where(QueueEntry.ticket_id == ticket_id)
-            .values(severity=severity)
+            .values(**values)
             .returning(*_COLUMNS)
         )
         with transaction(self._sessions) as session:
             row = session.execute(stmt).one_or_none()
-        if row is None:
-            return None
-        item = _item(row)
-        logger.info("ticket %s now queued as %s", ticket_id, item.severity)
-        return item
+        return None if row is None else _item(row)
 
     def claim_next(
         self, agent: str, *, teams: Iterable[str] | None = None, now: datetime
