@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     sla_monitor_interval: float = Field(default=60.0, ge=0, le=3600)
     # Days a resolved ticket waits for the customer's rating before it is closed unrated.
     followup_days: float = Field(default=3.0, gt=0, le=365)
+    # The public transparency report at /report (aggregates only); off = 404.
+    public_report: bool = False
+    # Figures resting on fewer tickets than this are withheld from the public report.
+    report_min_count: int = Field(default=5, ge=1, le=1000)
     # The console's and dashboard's language when neither the agent nor the browser says.
     default_locale: Literal["en", "zh-CN"] = "en"
 

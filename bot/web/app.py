@@ -49,6 +49,7 @@ from bot.web import (
     dashboard_page,
     health,
     metrics,
+    report_page,
     widget,
 )
 from bot.web.body_limit import BodyLimit
@@ -337,6 +338,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_live.router)
     app.include_router(console_page.router)
     app.include_router(dashboard_page.router)
+    app.include_router(report_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     return app

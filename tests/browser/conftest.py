@@ -84,9 +84,12 @@ class Gateway:
 @pytest.fixture
 def offline_gateway(tmp_path, serve_app) -> Callable[..., Gateway]:
     """Starts a gateway on its own SQLite file with no Rasa behind it (nothing listens on its
-    Rasa port): the console and the dashboard do not need the bot."""
+    Rasa port): the console and the dashboard do not need the bot. `overrides` are more
+    settings."""
 
-    def start(db_name: str, api_token: str = "service-token-for-tests-0123456789") -> Gateway:
+    def start(
+        db_name: str, api_token: str = "service-token-for-tests-0123456789", **overrides: Any
+    ) -> Gateway:
         port, nowhere = free_port(), free_port()
         settings = load_settings(
             _env_file=None,
@@ -98,6 +101,7 @@ def offline_gateway(tmp_path, serve_app) -> Callable[..., Gateway]:
             port=port,
             rasa_url=f"http://127.0.0.1:{nowhere}",
             actions_url=f"http://127.0.0.1:{nowhere}",
+            **overrides,
         )
         app = create_app(settings)
         return Gateway(app=app, url=serve_app(app, port), token=api_token)

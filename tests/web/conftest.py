@@ -33,8 +33,9 @@ def _closed_port() -> int:
 
 
 @contextmanager
-def gateway_client(db_url: str, var_dir: Path) -> Iterator[TestClient]:
-    """The gateway on `db_url` (lifespan on), its clock an hour after NOW."""
+def gateway_client(db_url: str, var_dir: Path, **overrides: object) -> Iterator[TestClient]:
+    """The gateway on `db_url` (lifespan on), its clock an hour after NOW; `overrides` are
+    more settings."""
     port = _closed_port()  # no Rasa: the ticket API does not need it
     settings = load_settings(
         _env_file=None,
@@ -44,6 +45,7 @@ def gateway_client(db_url: str, var_dir: Path) -> Iterator[TestClient]:
         api_token=SERVICE_TOKEN,
         rasa_url=f"http://127.0.0.1:{port}",
         actions_url=f"http://127.0.0.1:{port}",
+        **overrides,
     )
     with TestClient(create_app(settings)) as test_client:
         test_client.app.state.clock = lambda: NOW + timedelta(hours=1)
