@@ -15,9 +15,8 @@ import pytest
 import uvicorn
 from db_copies import (
     POSTGRES_URL,
-    copy_postgres_database,
+    ReusedPostgresDatabases,
     copy_sqlite_file,
-    drop_postgres_database,
     sqlite_path,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -116,14 +115,25 @@ def migrated_postgres_template() -> Iterator[str]:
         yield database
 
 
+@pytest.fixture(scope="session")
+def reused_postgres_databases(migrated_postgres_template: str) -> Iterator[ReusedPostgresDatabases]:
+    """Copies of the migrated template, each emptied after a test for the next one."""
+    databases = ReusedPostgresDatabases(POSTGRES_URL, migrated_postgres_template, "cbtest")
+    try:
+        yield databases
+    finally:
+        databases.drop_all()
+
+
 @pytest.fixture
-def migrated_postgres_url(migrated_postgres_template: str) -> Iterator[str]:
-    """A PostgreSQL database of this test's own, at the head revision, dropped afterwards."""
-    url = copy_postgres_database(POSTGRES_URL, migrated_postgres_template, "cbtest")
+def migrated_postgres_url(reused_postgres_databases: ReusedPostgresDatabases) -> Iterator[str]:
+    """A PostgreSQL database of this test's own, empty at the head revision: a copy of the
+    template no other test is using, emptied (or dropped) afterwards."""
+    url = reused_postgres_databases.take()
     try:
         yield url
     finally:
-        drop_postgres_database(POSTGRES_URL, url)
+        reused_postgres_databases.give_back(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
