@@ -2,6 +2,7 @@
 
 from bot.agents.models import Agent, AgentSession
 from bot.analytics.models import ImprovementAction
+from bot.canned.models import CannedReplyVersion
 from bot.channels.telegram_posts import TelegramPost
 from bot.conversations.models import Conversation, InboundUpdate, Message
 from bot.customers.models import Customer
@@ -15,6 +16,7 @@ __all__ = [
     "AgentSession",
     "AgentPresence",
     "AlertDelivery",
+    "CannedReplyVersion",
     "Conversation",
     "Customer",
     "Evidence",

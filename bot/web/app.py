@@ -40,6 +40,7 @@ from bot.tickets.sla import load_policy
 from bot.web import (
     api_alerts,
     api_analytics,
+    api_canned,
     api_console,
     api_locale,
     api_remedy,
@@ -332,6 +333,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_alerts.router)
     app.include_router(api_console.router)
     app.include_router(api_locale.router)
+    app.include_router(api_canned.router)
     app.include_router(api_remedy.router)
     app.include_router(api_analytics.router)
     app.include_router(api_analytics.improvements)

@@ -46,6 +46,7 @@ ALLOWED = [
     r"\bEnglish\b",
     r"\bTelegram\b",
     r"\bcomplaintbot\b",
+    r"\{\w+\}",  # the canned replies' placeholders, as supervisors write them
 ]
 COMPENSATION = '/inform{"desired_resolution": "compensation"}'
 
@@ -229,7 +230,7 @@ def test_the_console_in_chinese_shows_no_english_and_what_the_customer_saw(open_
     expect(page.locator("#remedy-state")).to_have_text(zh["remedy.none"])
 
     # A canned reply in the customer's language quotes the deadline as the bot does.
-    page.get_by_label("快捷回复").select_option(label=zh["canned.plan"])
+    page.get_by_label("快捷回复").select_option("plan")
     page.get_by_role("button", name="插入").click()
     zone = load_policy(gateway.app.state.settings.sla_policy).timezone
     with gateway.app.state.sessions() as session:
@@ -238,6 +239,18 @@ def test_the_console_in_chinese_shows_no_english_and_what_the_customer_saw(open_
     expect(page.get_by_label("发给客户的消息")).to_have_value(
         re.compile(re.escape(resolution_quote))
     )
+    # The supervisor edits a canned reply in the console; the agent's next insert has it.
+    page.get_by_text(zh["canned.edit_heading"]).click()
+    page.get_by_label(zh["canned.edit_pick"]).select_option("empathy")
+    expect(page.get_by_label(zh["canned.edit_text"])).to_have_value(re.compile("非常抱歉"))
+    page.get_by_label(zh["canned.edit_text"]).fill("{customer}您好，真的非常抱歉，让您受惊了。")
+    page.get_by_role("button", name=zh["canned.save"]).click()
+    expect(page.locator("#canned-edit-status")).to_have_text(zh["canned.saved"].format(version=1))
+    assert english_left(page) == []
+    page.get_by_label("快捷回复").select_option("empathy")
+    page.get_by_label("发给客户的消息").fill("")
+    page.get_by_role("button", name="插入").click()
+    expect(page.get_by_label("发给客户的消息")).to_have_value("您好，真的非常抱歉，让您受惊了。")
     page.get_by_label("发给客户的消息").fill("非常抱歉，我们马上处理。")
     page.get_by_role("button", name="发送", exact=True).click()
     expect(transcript.locator("li.from-agent .text")).to_have_text(["非常抱歉，我们马上处理。"])

@@ -12,6 +12,7 @@ import pytest
 
 from bot.agents.service import LOCALES, agent_locale
 from bot.analytics.models import ACTION_STATUSES
+from bot.canned.service import PARTS
 from bot.i18n import RESOLUTION_LABELS
 from bot.tickets.models import (
     CATEGORIES,
@@ -49,7 +50,7 @@ FAMILIES = {
     "deadline": ("first_response", "resolution"),
     "dimension": ("category", "product"),
     "switch": LOCALES,
-    "canned": ("fact", "empathy", "plan", "details", "closing"),
+    "canned_part": PARTS,
     "alert_badge": ("spike", "cluster", "breach", "warning"),
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

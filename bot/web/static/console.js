@@ -12,38 +12,10 @@
   var HEARTBEAT_MS = 30000;
   var FLASH_SEVERITIES = { urgent: true, major: true };
 
-  // FEP canned replies (Fact, Empathy, Plan), to insert and edit before sending.
-  // {name}: the agent's display name, {ticket}, {category}, {due}: from the open ticket.
-  var CANNED = [
-    {
-      id: "fact",
-      en: "Hello, this is {name} from customer service. I have read your complaint about " +
-        "{category} (ticket {ticket}) and I am taking care of it personally.",
-      zh: "您好，我是客服专员{name}。您反映的{category}问题（工单 {ticket}）我已经看到了，" +
-        "由我来负责跟进。"
-    },
-    {
-      id: "empathy",
-      en: "I am truly sorry this happened. I understand how frustrating it is, and I will " +
-        "stay with it until it is sorted out.",
-      zh: "非常抱歉给您带来这样的困扰，我完全理解您的心情，我会一直跟进到问题解决为止。"
-    },
-    {
-      id: "plan",
-      en: "Here is what I will do next: … You will hear from me by {due} at the latest.",
-      zh: "接下来我会……，最晚在 {due} 前给您答复。"
-    },
-    {
-      id: "details",
-      en: "Could you send me a photo of the item and your order number, please?",
-      zh: "麻烦您提供一下商品照片和订单号，好吗？"
-    },
-    {
-      id: "closing",
-      en: "Is there anything else I can help you with today?",
-      zh: "请问还有其他可以帮您的吗？"
-    }
-  ];
+  // FEP canned replies (fact, empathy, plan) per customer language, from
+  // GET /api/console/canned (bot/canned/replies/*.yml, or a supervisor's newer version).
+  // Placeholders: {customer}, {agent}, {ticket}, {category}, {due}.
+  var canned = null;
   var CATEGORY_NAMES = {
     en: { product_quality: "product quality", service_attitude: "service",
           delivery: "delivery", billing: "billing", after_sales: "after-sales",
@@ -143,6 +115,7 @@
     $("dashboard-link").hidden = !LEADS[agent.role];
     connect();
     loadMine();
+    loadCanned();
     loadRemedyPolicy();
     loadAlerts();
     alertsTimer = setInterval(loadAlerts, ALERTS_MS);
@@ -169,6 +142,7 @@
     clearInterval(alertsTimer);
     $("approvals-box").hidden = true;
     $("alerts-box").hidden = true;
+    $("canned-edit").hidden = true;
     $("desk").hidden = true;
     $("who").hidden = true;
     $("login").hidden = false;
@@ -393,6 +367,7 @@
       });
       showSeverity(ticket);
       $("canned-lang").value = ticket.language === "zh" ? "zh" : "en";
+      fillReplies($("canned"), $("canned-lang").value);
       $("validity").value = ticket.validity || "";
       showRemedyState(ticket);
     }, showChatError);
@@ -532,35 +507,119 @@
 
   // --- canned replies ----------------------------------------------------------------------
 
-  function fillCanned() {
-    var chosen = $("canned").value;
-    $("canned").textContent = "";
-    CANNED.forEach(function (reply) {
-      var option = el("option", null, t("canned." + reply.id));
-      option.value = reply.id;
-      $("canned").appendChild(option);
-    });
-    if (chosen) $("canned").value = chosen;
+  function cannedReplies(lang) {
+    return canned && canned.languages[lang] ? canned.languages[lang].replies : [];
   }
+
+  function fillReplies(select, lang) {
+    var chosen = select.value;
+    select.textContent = "";
+    cannedReplies(lang).forEach(function (reply) {
+      var option = el("option", null, reply.title);
+      option.value = reply.id;
+      select.appendChild(option);
+    });
+    if (chosen) select.value = chosen;
+    if (select.selectedIndex < 0 && select.options.length) select.selectedIndex = 0;
+  }
+
+  function fillCanned() {
+    fillReplies($("canned"), $("canned-lang").value);
+    fillCannedEditor();
+  }
+
+  function loadCanned() {
+    return api("GET", "/api/console/canned").then(function (found) {
+      canned = found;
+      $("canned-edit").hidden = !found.can_edit;
+      // Supervisors edit the replies of their own language first.
+      $("canned-edit-lang").value = window.I18n.locale() === "zh-CN" ? "zh" : "en";
+      fillCanned();
+    }, showChatError);
+  }
+
+  $("canned-lang").addEventListener("change", fillCanned);
 
   $("canned-insert").addEventListener("click", function () {
     var lang = $("canned-lang").value;
-    var chosen = CANNED.filter(function (r) { return r.id === $("canned").value; })[0];
+    var chosen = cannedReplies(lang).filter(function (r) { return r.id === $("canned").value; })[0];
     if (!chosen) return;
     var ticket = (current && current.ticket) || {};
     var values = {
-      name: me ? me.display_name : "",
+      agent: me ? me.display_name : "",
+      customer: "", // no name is stored for customers yet: the agent adds it if known
       ticket: ticket.id || "",
       category: (CATEGORY_NAMES[lang] || {})[ticket.category] || ticket.category || "",
       // As the bot tells customers deadlines, in the reply's language.
       due: window.I18n.time(ticket.resolution_due, lang === "zh" ? "zh-CN" : "en")
     };
-    var text = chosen[lang].replace(/\{(\w+)\}/g, function (all, key) {
+    var text = chosen.text.replace(/\{(\w+)\}/g, function (all, key) {
       return key in values ? values[key] : all;
-    });
+    }).replace(/ +([,，。.])/g, "$1").replace(/^[,，\s]+/, "").replace(/  +/g, " ");
     var box = $("message");
     box.value = box.value ? box.value.replace(/\s*$/, " ") + text : text;
     box.focus();
+  });
+
+  // --- editing canned replies (supervisors and admins): every save is a new, audited version
+
+  function editedLang() { return $("canned-edit-lang").value; }
+
+  function fillCannedEditor() {
+    if (!canned) return;
+    fillSelect($("canned-edit-part"), canned.parts, "canned_part");
+    fillReplies($("canned-edit-pick"), editedLang());
+    showEditedReply();
+    $("canned-edit-hint").textContent = t("canned.edit_hint", { placeholders:
+      canned.placeholders.map(function (name) { return "{" + name + "}"; }).join(" ") });
+  }
+
+  function showEditedReply() {
+    var id = $("canned-edit-pick").value;
+    var reply = cannedReplies(editedLang()).filter(function (r) { return r.id === id; })[0];
+    $("canned-edit-part").value = reply ? reply.part : "other";
+    $("canned-edit-title").value = reply ? reply.title : "";
+    $("canned-edit-text").value = reply ? reply.text : "";
+  }
+
+  function saveCanned(replies, done) {
+    var lang = editedLang();
+    $("canned-edit-status").textContent = "";
+    api("PUT", "/api/console/canned/" + lang, { replies: replies }).then(function (saved) {
+      canned.languages[lang] = saved;
+      fillCanned();
+      $("canned-edit-status").textContent = t(done, { version: saved.version });
+    }, function (error) { $("canned-edit-status").textContent = error.message; });
+  }
+
+  $("canned-edit-lang").addEventListener("change", fillCannedEditor);
+  $("canned-edit-pick").addEventListener("change", showEditedReply);
+
+  $("canned-edit-new").addEventListener("click", function () {
+    var option = el("option", null, t("canned.new_title"));
+    option.value = "reply-" + Date.now().toString(36);
+    option.dataset.fresh = "1";
+    $("canned-edit-pick").appendChild(option);
+    $("canned-edit-pick").value = option.value;
+    showEditedReply();
+    $("canned-edit-title").focus();
+  });
+
+  $("canned-edit-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = $("canned-edit-pick").value;
+    var edited = { id: id, part: $("canned-edit-part").value,
+      title: $("canned-edit-title").value.trim(), text: $("canned-edit-text").value.trim() };
+    var replies = cannedReplies(editedLang()).slice();
+    var at = replies.map(function (r) { return r.id; }).indexOf(id);
+    if (at >= 0) replies[at] = edited; else replies.push(edited);
+    saveCanned(replies, "canned.saved");
+  });
+
+  $("canned-edit-delete").addEventListener("click", function () {
+    var id = $("canned-edit-pick").value;
+    saveCanned(cannedReplies(editedLang()).filter(function (r) { return r.id !== id; }),
+      "canned.deleted");
   });
 
   // --- ticket actions ----------------------------------------------------------------------
@@ -941,7 +1000,6 @@
   // Catalogues first; then already signed in (the session cookie survives a reload)?
   window.I18n.load().then(function () {
     window.I18n.bindSwitch(function (locale) { if (me) window.I18n.save(locale); });
-    fillCanned();
     $("live").textContent = t(liveKey);
     api("GET", "/api/console/me").then(showDesk, function () {});
   });
