@@ -6,8 +6,10 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import Type, profiles
 from sqlalchemy import select
 
+from bot.agents import passwords
 from bot.agents.models import Agent, AgentSession
 from bot.agents.passwords import authenticate, set_password
 from bot.agents.service import AgentError, create_agent, deactivate_agent
@@ -87,3 +89,22 @@ def test_expired_sessions_are_swept_when_a_new_one_starts(sessions, alice):
         start_session(session, agent=agent, now=NOW + timedelta(days=1))
     with sessions() as session:
         assert len(session.execute(select(AgentSession)).all()) == 1
+
+
+def test_the_console_hashes_passwords_with_rfc_9106_low_memory_parameters(cheap_password_hashing):
+    """The tests hash with a cheaper hasher (tests/conftest.py); the console's own is argon2id
+    at RFC 9106's low-memory profile, and it takes a hash made with cheaper parameters (like
+    the tests') for one to redo at the next sign-in (authenticate's check_needs_rehash)."""
+    production = cheap_password_hashing
+    expected = profiles.RFC_9106_LOW_MEMORY
+    assert (production.type, production.time_cost, production.memory_cost) == (
+        Type.ID,
+        expected.time_cost,
+        expected.memory_cost,
+    )
+    assert (production.parallelism, production.hash_len) == (
+        expected.parallelism,
+        expected.hash_len,
+    )
+    assert passwords._hasher is not production
+    assert production.check_needs_rehash(passwords._hasher.hash(PASSWORD))

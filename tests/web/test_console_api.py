@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 from web.conftest import NOW, new_ticket
 
-from bot.agents.passwords import _hasher
+from bot.agents import passwords as console_passwords
 from bot.agents.service import get_agent
 from bot.conversations.models import Conversation
 from bot.conversations.store import add_message, get_or_create_conversation
@@ -27,8 +27,9 @@ PASSWORD = "a console password"
 @functools.cache
 def password_hash() -> str:
     """PASSWORD hashed once for the whole session by the console's own hasher (argon2 is slow
-    on purpose: hashing it for every agent of every test costs minutes of the suite)."""
-    return _hasher.hash(PASSWORD)
+    on purpose: hashing it for every agent of every test costs minutes of the suite). Read
+    when first called, after tests/conftest.py has put the tests' cheaper one in place."""
+    return console_passwords._hasher.hash(PASSWORD)
 
 
 def give_password(session: Session, username: str) -> None:
