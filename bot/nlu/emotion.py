@@ -598,7 +598,6 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "scum\\w*",
             "dishonest",
             "shady",
-            "wtf",
             "bs",
             "you people",
             "laughed at",
@@ -819,6 +818,98 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:nobody|no one) (?:here |there )?(?:gives|gave) a",
         ],
     ),
+    # A broken promise or being told one thing and getting another (EMOTION.md: angry when
+    # stressed; on its own it only adds evidence).
+    "broken promise": (
+        0.3,
+        ["说好的?", "答应(?:过|了|给|我|的)", "承诺(?:过|的)", "保证过", "不是说"],
+        [
+            "promised",
+            "(?:was|were) supposed to",
+            "(?:i was|we were) told",
+            "(?:you|they|he|she) said (?:it|he|she|they|you|i|we) (?:would|will|'d)",
+        ],
+    ),
+    # A plain "I'll report this": a firm step without an ultimatum (EMOTION.md: angry).
+    "report": (
+        0.5,
+        ["我会去投诉", "(?:我要|我会)举报", "投诉你们", "我要(?:向|跟)你们领导反映"],
+        [
+            "(?:i'll|i will|i'm going to|i am going to|i'm gonna) (?:be )?report(?:ing)? (?:this|you|it|them)",
+            "(?:i'll|i will|i'm going to) (?:be )?(?:filing|file|lodge|lodging) a (?:formal )?complaint about",
+        ],
+    ),
+    # --- furious -----------------------------------------------------------------------------
+    # Insults aimed at the company or its staff (EMOTION.md: furious). Contempt for a thing
+    # ("the kettle is trash", 这质量真垃圾, "the fee is a scam") stays in "angry".
+    "insult": (
+        0.85,
+        [
+            "垃圾(?:客服|服务|公司|商家|平台|银行|快递|物业|售后|店|员工)",
+            "骗子",
+            "坑人",
+            "黑店",
+            "黑心",
+            "奸商",
+            "强盗",
+            "无耻",
+            "不要脸",
+            "流氓",
+            "混蛋",
+            "废物",
+            "蠢货",
+            "智障",
+            "弱智",
+            "白痴",
+            "脑残",
+            "脑子(?:有病|进水|坏了)",
+            "吸血鬼",
+            "人渣",
+        ],
+        [
+            "scammers?",
+            "scam (?:company|artists?|outfit|business)",
+            "(?:you are|you're|you people are|this company is|your company is) (?:a |such a |a total |a complete )?scam",
+            "liars?",
+            "crooks?",
+            "thieves",
+            "con artists?",
+            "idiots?",
+            "morons?",
+            "clowns",
+            "you clown",
+            "scum\\w*",
+            "(?:what|such) a con(?= |[.!,]|$)",
+            "(?:garbage|trash|rubbish) (?:support|service|company|customer service|staff)",
+            "bunch of (?:crooks|thieves|idiots|clowns|amateurs|liars|scammers)",
+        ],
+    ),
+    # An ultimatum: a demand with a consequence ("…or I…", 否则, 不然就…) (EMOTION.md: furious;
+    # politeness does not lower it).
+    "consequence": (
+        0.85,
+        [
+            "否则",
+            "不然(?:的话)?(?:我|就)",
+            "要不然",
+            "再不[^，。！？,.!?]{0,10}?(?:我就|就去|我要|我会)",
+            "不[^，。！？,.!?]{1,10}?(?:我就去|我就找|我就打|我就报)",
+            "最后一次机会",
+            "公开道歉",
+        ],
+        [
+            "or else",
+            "otherwise,? (?:i|we)(?:'ll| will| shall| am| 'm|'m)",
+            "or (?:i|we)(?:'ll| will| am going to|'m going to| shall)",
+            "or i(?= [a-z]+)(?! (?:can|could|may|might|should|would|have|need|want|think|guess|will|'ll|am|was|just))",
+            "last chance",
+            "(?:last|final) warning",
+            "you'll regret",
+            "see you in court",
+            "public apology",
+            "(?:speak to|talk to|get me|give me|want) (?:a|your|the) (?:manager|supervisor) (?:right )?now",
+        ],
+    ),
     "rage": (
         0.85,
         [
@@ -899,6 +990,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "fuming",
             "rage",
             "ffs",
+            "wtf",
         ],
     ),
     "threat": (
@@ -996,6 +1088,8 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "民航局",
         "卫健委",
         "卫生局",
+        "卫生部门",
+        "食药监",
         "质监",
         "派出所",
         "报警(?![器灯])",
@@ -1017,6 +1111,10 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "better business bureau",
         "consumer (?:council|protection|rights|association|affairs)",
         "trading standards",
+        "health (?:department|inspectors?|authorit(?:y|ies))",
+        "environmental health",
+        "data protection (?:regulator|authority|commissioner)",
+        "small claims",
         "attorney general",
         "watchdog",
         "ombudsman",
@@ -1104,10 +1202,20 @@ _ANGRY_KINDS = {
     "demand",
     "repetition",
     "neglect",
+    "broken promise",
+    "report",
 }
 _ANGER = {"angry", "sarcasm", "rhetorical question"}
 _PERSISTENT = {"repetition", "neglect", "nobody cares"}
-_FURIOUS_KINDS = {"rage", "threat", "nobody cares"}
+_FURIOUS_KINDS = {"rage", "threat", "nobody cares", "insult", "consequence"}
+# EMOTION.md's furious cues: a threat, an ultimatum, profanity or an insult makes a message
+# furious whatever else it says (politeness does not lower it).
+_FURIOUS_FLOOR = {"rage", "threat", "insult", "consequence"}
+# The cue analyse() reports when one of those (or shouting in capitals, or !!! with outrage)
+# was found: bot.nlu.emotion_model never reads such a message as less than furious.
+FURIOUS_CUE = "furious cue"
+# Kinds that make a run of !!! outrage rather than excitement ("thanks!!!").
+_OUTRAGE_KINDS = _ANGRY_KINDS | _FURIOUS_KINDS | {"negative", "waiting", "unanswered"}
 _RANT_KINDS = (
     "negative",
     "angry",
@@ -1145,6 +1253,13 @@ _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b|\b[A-Z]+'[A-Z]+\b")
 _ELONGATED = re.compile(r"([A-Za-z])\1{3,}|(啊|啊啊|哈){3,}")
 _BANG_RUN = re.compile(r"[!！]{3,}")
+# A feeling denied ("I'm not angry", "不生气") is not that feeling.
+_NEGATED = re.compile(
+    r"(?:(?<![A-Za-z])(?:not|never|no longer)|n't)(?:\s+[A-Za-z]+){0,2}?\s+"
+    r"(?:angry|mad|upset|furious|annoyed|pissed)(?![A-Za-z])"
+    r"|(?:不|没|没有|并不|并没有|不是)(?:很|太|在|是)?(?:生气|愤怒|恼火|火大)",
+    re.IGNORECASE,
+)
 _QUESTION_RUN = re.compile(r"[?？]{3,}")
 # Upper-case words that are names, units or codes, not shouting.
 _NOT_SHOUTING = {
@@ -1247,7 +1362,7 @@ def cue_counts(text: str) -> dict[str, int]:
     The lexicon's raw evidence, in CUES order, for models that learn on top of it
     (bot.nlu.emotion_model).
     """
-    text = text[:MAX_CHARS]
+    text = _NEGATED.sub(" ", text[:MAX_CHARS])
     counts: dict[str, int] = {}
     for name, (_weight, zh_words, en_re) in _COMPILED.items():
         hits = len(zh_words.findall(text)) + len(en_re.findall(text))
@@ -1261,6 +1376,17 @@ def cue_counts(text: str) -> dict[str, int]:
 def caps_words(text: str) -> list[str]:
     """Upper-case words that read as shouting (names, units and codes excluded)."""
     return [w for w in _CAPS_WORD.findall(text[:MAX_CHARS]) if w not in _NOT_SHOUTING]
+
+
+def caps_sentence(text: str) -> bool:
+    """A sentence shouted in capitals: three or more words, all upper-case ("TWO HOURS." is
+    emphasis, "WHERE IS MY REFUND" is shouting)."""
+    for sentence in _SENTENCE_END.split(text[:MAX_CHARS]):
+        words = re.findall(r"[A-Za-z]+", sentence)
+        shouting = len(words) >= 3 and len(caps_words(sentence)) >= 2
+        if shouting and not any(w != w.upper() for w in words):
+            return True
+    return False
 
 
 def analyse(text: str) -> Emotion:
@@ -1291,10 +1417,11 @@ def analyse(text: str) -> Emotion:
         cues.append("insistent question")
         shouts += 1 if _QUESTION_RUN.search(text) else 0
     caps = caps_words(text)
+    shouted = caps_sentence(text)
     if caps:
         score += 0.25 if len(caps) < 3 else 0.35
         cues.append("caps")
-        shouts += 1 if len(caps) >= 3 else 0
+        shouts += 1 if len(caps) >= 3 or shouted else 0
     if any(ch in ANGRY_EMOJI for ch in text):
         score += 0.45
         cues.append("angry emoji")
@@ -1329,6 +1456,10 @@ def analyse(text: str) -> Emotion:
             score = min(score, _ANGRY_CAP)
         else:
             score = min(score, _UPSET_CAP)
+    outrage = _BANG_RUN.search(text) and kinds & _OUTRAGE_KINDS
+    if kinds & _FURIOUS_FLOOR or shouted or outrage:
+        score = max(score, THRESHOLDS[0][1])
+        cues.append(FURIOUS_CUE)
     score = round(max(0.0, min(1.0, score)), 3)
     return Emotion(level_for(score), score, tuple(cues))
 

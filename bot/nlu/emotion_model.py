@@ -22,7 +22,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.nlu.emotion import CUES, LEVELS, MAX_CHARS, THRESHOLDS, Emotion, analyse, caps_words
+from bot.nlu.emotion import (
+    CUES,
+    FURIOUS_CUE,
+    LEVELS,
+    MAX_CHARS,
+    THRESHOLDS,
+    Emotion,
+    analyse,
+    caps_words,
+)
 from bot.nlu.emotion import cue_counts as _cue_counts
 
 NGRAM_RANGE = (1, 3)
@@ -40,6 +49,7 @@ SIGNAL_CUES = (
     "polite",
     "stacked anger",
     "ranting",
+    FURIOUS_CUE,
 )
 CLASS_WEIGHT = {"calm": 0.4, "upset": 1.2, "angry": 1.4, "furious": 2.5}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -187,8 +197,13 @@ class EmotionModel:
             if not text or not text.strip():
                 results.append(Emotion("calm", 0.0, ()))
                 continue
+            cues = analyse(text).cues
             level = LEVELS[max(range(len(LEVELS)), key=lambda i: probs[i])]
-            results.append(Emotion(level, score_for(level, probs), analyse(text).cues))
+            if FURIOUS_CUE in cues:
+                # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting is
+                # furious whatever the rest of the message says.
+                level = "furious"
+            results.append(Emotion(level, score_for(level, probs), cues))
         return results
 
     def analyse(self, text: str) -> Emotion:

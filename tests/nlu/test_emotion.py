@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.emotion import LEVELS, Emotion, analyse, level_for, peak
+from bot.nlu.emotion import FURIOUS_CUE, LEVELS, Emotion, analyse, level_for, peak
 
 CALM = [
     "你好，我想查一下我的订单什么时候发货",
@@ -25,7 +25,6 @@ UPSET = [
     "退款太慢了",
     "I'm a bit disappointed, the colour is different from the picture",
     "I'm really upset",
-    "WHERE IS MY PARCEL",
 ]
 FURIOUS = [
     "你们他妈的什么破服务，退钱！",
@@ -41,11 +40,18 @@ FURIOUS = [
     "再不处理我就打12315投诉你们",
     "律师函已经准备好了",
     "I am going to sue you",
+    # EMOTION.md: insults aimed at the company or staff, a sentence shouted in capitals and an
+    # ultimatum are furious (these three were listed as angry or upset before the convention).
+    "垃圾客服，骗子！",
+    "This is a scam, you are liars",
+    "WHERE IS MY PARCEL",
+    "Please refund me by Friday, otherwise I will cancel everything",
+    "今天必须给我答复，否则我就不客气了",
 ]
 ANGRY = [
-    "垃圾客服，骗子！",
     "这已经是第三次了，还是没修好",
-    "This is a scam, you are liars",
+    "离谱，退款等了二十天还没到",
+    "You promised to call me back and nobody did. Ridiculous.",
     "I have called three times and the fridge is still broken",
 ]
 
@@ -63,7 +69,7 @@ def test_mild_displeasure_is_upset(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ANGRY)
-def test_insults_and_repeats_are_angry(text: str) -> None:
+def test_contempt_and_repeats_are_angry(text: str) -> None:
     assert analyse(text).level == "angry"
 
 
@@ -244,7 +250,7 @@ def test_repeated_contact_in_chinese_is_not_calm() -> None:
 
 def test_as_dict_is_the_parse_contract() -> None:
     result = analyse("垃圾客服，骗子！")
-    assert result.as_dict() == {"level": "angry", "score": result.score}
+    assert result.as_dict() == {"level": "furious", "score": result.score}
     assert isinstance(result, Emotion)
 
 
@@ -278,3 +284,62 @@ def test_level_for_thresholds(score: float, level: str) -> None:
 )
 def test_peak(levels: list[str], expected: str) -> None:
     assert peak(levels) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not angry, just asking when it ships",
+        "I am not at all upset",
+        "我不生气，只是想问问进度",
+        "并没有生气",
+    ],
+)
+def test_a_denied_feeling_is_not_that_feeling(text: str) -> None:
+    assert analyse(text).level == "calm"
+    assert (
+        analyse(text.replace("not ", "").replace("不", "").replace("并没有", "很")).level != "calm"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please sort it out today, otherwise I'll have to go further",
+        "麻烦尽快退款，否则我只能另想办法了，谢谢",
+        "fix it by Friday or I cancel everything",
+        "I WANT A REFUND TODAY",
+        "你们就是一群废物",
+        "this is ridiculous!!!",
+    ],
+)
+def test_ultimatums_insults_and_shouting_are_furious_even_when_polite(text: str) -> None:
+    result = analyse(text)
+    assert result.level == "furious"
+    assert FURIOUS_CUE in result.cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["TWO DAYS late, please check", "thanks!!!", "the kettle is garbage", "is this text message a scam?",
+     "垃圾袋破了", "Can you ship it tomorrow, or I can collect it?", "退款还没完成"],
+)  # fmt: skip
+def test_emphasis_and_contempt_for_things_are_not_furious(text: str) -> None:
+    result = analyse(text)
+    assert result.level != "furious"
+    assert FURIOUS_CUE not in result.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("说好的三天内回电，到现在也没有", "broken promise"),
+        ("You promised a refund last week", "broken promise"),
+        ("I'll be reporting this", "report"),
+        ("我会去投诉的", "report"),
+    ],
+)
+def test_broken_promises_and_plain_reports_are_angry_evidence(text: str, cue: str) -> None:
+    result = analyse(text)
+    assert cue in result.cues
+    assert result.level in ("upset", "angry")

@@ -94,13 +94,26 @@ def test_training_file_is_well_formed() -> None:
     assert len(texts) == len(labels) == len(rows)
 
 
-def test_training_file_holds_no_held_out_text() -> None:
-    heldout = Path(__file__).parent / "heldout.jsonl"
-    if not heldout.exists():
-        pytest.skip("no held-out set")
+HELD_OUT = ("heldout.jsonl", "heldout_messy.jsonl", "emotion_heldout.jsonl")
+
+
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_training_file_holds_no_held_out_text(name: str) -> None:
+    heldout = Path(__file__).parent / name
     held = {json.loads(line)["text"] for line in heldout.read_text("utf-8").splitlines() if line}
     train = {json.loads(line)["text"] for line in TRAIN.read_text("utf-8").splitlines() if line}
-    assert not held & train
+    assert held and not held & train
+
+
+def test_emotion_heldout_set_is_well_formed() -> None:
+    path = Path(__file__).parent / "emotion_heldout.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 240
+    assert all(row["emotion"] in LEVELS and row["lang"] in ("zh", "en") for row in rows)
+    assert len({row["text"] for row in rows}) == len(rows)
+    langs = Counter(row["lang"] for row in rows)
+    assert min(langs.values()) >= 0.45 * len(rows)
+    assert min(Counter(row["emotion"] for row in rows).values()) >= 40
 
 
 def _in_rasa_environment(code: str) -> None:
@@ -162,5 +175,31 @@ def test_model_on_the_training_file() -> None:
         model = em.train(PROJECT_ROOT / "bot" / "nlu" / "emotion_data" / "train.jsonl")
         assert model.analyse("你们他妈的怎么送的货！！！我要曝光你们").level == "furious"
         assert model.analyse("订单号是2026031500123").level == "calm"
+        """
+    )
+
+
+def test_model_meets_the_issue_targets_on_the_emotion_heldout_set() -> None:
+    """Issue 15: exact >= 0.78, furious recall >= 0.90, angry/furious read as calm <= 5 %, on
+    a held-out set labelled to EMOTION.md (tests/nlu/emotion_heldout.jsonl, never trained on)."""
+    _in_rasa_environment(
+        """
+        from bot.nlu import emotion_model as em
+        from bot.nlu.emotion_eval import HELDOUT, TRAIN, load_rows, score
+        model = em.train(TRAIN)
+        rows = load_rows(HELDOUT[0])
+        assert HELDOUT[0].name == "emotion_heldout.jsonl"
+        predicted = [e.level for e in model.analyse_many([row["text"] for row in rows])]
+        result = score([row["emotion"] for row in rows], predicted)
+        assert result.exact >= 0.78, result
+        assert result.furious_recall >= 0.90, result
+        assert result.read_as_calm <= 0.05, result
+        # Short polite turns are calm; a furious cue is never read as less than furious.
+        for text in ("thanks, bye!", "是机器人在回复吗", "hello! anyone there?", "好的，谢谢！"):
+            assert model.analyse(text).level == "calm", text
+        for text in ("Kindly refund me by noon, otherwise my solicitor takes over",
+                     "麻烦今天处理，不然我就去消协", "you lot are crooks", "WHY IS NOBODY ANSWERING"):
+            assert model.analyse(text).level == "furious", text
+        assert model.analyse("I'm not angry, I just want to know the delivery date").level == "calm"
         """
     )
