@@ -47,17 +47,22 @@ def _unavailable(what: str, exc: Exception) -> None:
 
 
 BROWSER_TESTS = PROJECT_ROOT / "tests" / "browser"
+FAULT_TESTS = PROJECT_ROOT / "tests" / "faults"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks what `make test-fast` leaves out: `stack` on every test that uses the stack
-    fixture (directly or through another fixture), `browser` on everything in tests/browser.
-    Tests that start Rasa themselves (tests/e2e, tests/scaleout) carry `stack` explicitly."""
+    fixture (directly or through another fixture), `browser` on everything in tests/browser,
+    `slow` on everything in tests/faults (gateway subprocesses killed and restarted, Redis
+    and PostgreSQL restarted: 5-15 s each). Tests that start Rasa themselves (tests/e2e,
+    tests/scaleout) carry `stack` explicitly, and the few other slow ones `slow`."""
     for item in items:
         if "stack" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.stack)
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+        if FAULT_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 # argon2id as the console uses it, with the cost cut to a millisecond: the production

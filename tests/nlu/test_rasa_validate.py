@@ -19,6 +19,7 @@ def _responses_used_in_code() -> set[str]:
     return set(re.findall(r"\"(utter_[a-z_]+)\"", source))
 
 
+@pytest.mark.slow  # the Rasa CLI in its own environment: 7-9 s
 def test_rasa_data_validate_is_clean():
     rasa = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():

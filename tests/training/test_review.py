@@ -268,6 +268,7 @@ def _label(text: str, example: str, intent: str) -> str:
     raise AssertionError(f"{example!r} not in the review file")
 
 
+@pytest.mark.slow  # the Rasa CLI in its own environment: 7-9 s
 def test_labelled_review_passes_rasa_data_validate(cli_env):
     rasa = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
