@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import duplicates
 from actions.handoff import announce, hand_over
 from actions.services import conversation_identity, get_services
 from bot import i18n
@@ -23,7 +24,7 @@ from bot.tickets.service import NewTicket, create_ticket, get_ticket
 logger = logging.getLogger(__name__)
 
 INTAKE_SLOTS = ("category", "description", "order_id", "desired_resolution", "contact",
-                "product", "escalation_threat", "ticket_id", "severity")  # fmt: skip
+                "product", "escalation_threat", "ticket_id", "severity", "duplicate_of")  # fmt: skip
 MAX_DESCRIPTION = 2000
 # Intents whose text, typed at the category question, is the story of the problem. Not a
 # cancel, a request for a person, a status check or a side question: those have their rules.
@@ -280,6 +281,11 @@ class ActionConfirmComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        # One complaint, one ticket: the same order or problem as an open ticket is offered
+        # to that ticket first (actions/duplicates.py).
+        offer = duplicates.offer_existing(dispatcher, tracker)
+        if offer is not None:
+            return offer
         dispatcher.utter_message(
             response="utter_confirm_complaint", **_summary_kwargs(tracker.slots)
         )
@@ -295,6 +301,14 @@ class ActionSubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        try:
+            added = duplicates.add_to_existing(tracker)
+        except SQLAlchemyError:
+            logger.exception("could not add to the open ticket")
+            dispatcher.utter_message(response="utter_ticket_failed")
+            return [SlotSet("last_ticket_id", None)]
+        if added is not None:
+            return added
         services = get_services()
         channel, sender_id = conversation_identity(tracker)
         order_id = tracker.get_slot("order_id")
@@ -341,6 +355,8 @@ class ActionAcknowledgeComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if duplicates.acknowledge_added(dispatcher, tracker):
+            return _fresh_start(tracker)
         ticket_id = tracker.get_slot("last_ticket_id")
         services = get_services()
         with services.sessions() as session:
@@ -368,11 +384,15 @@ class ActionAcknowledgeComplaint(Action):
                 )
             except SQLAlchemyError:  # the ticket stands; the gateway's rebuild finds it later
                 logger.exception("could not hand urgent ticket %s over", ticket.id)
-        # The next complaint starts afresh; the mood carries over only as the present one.
-        return [SlotSet(slot, None) for slot in INTAKE_SLOTS] + [
-            SlotSet("emotion_peak", tracker.get_slot("emotion_level")),
-            SlotSet("correcting", None),
-        ]
+        return _fresh_start(tracker)
+
+
+def _fresh_start(tracker: Tracker) -> list[EventType]:
+    """The next complaint starts afresh; the mood carries over only as the present one."""
+    return [SlotSet(slot, None) for slot in INTAKE_SLOTS] + [
+        SlotSet("emotion_peak", tracker.get_slot("emotion_level")),
+        SlotSet("correcting", None),
+    ]
 
 
 class ActionCorrectComplaint(Action):
@@ -384,6 +404,12 @@ class ActionCorrectComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if duplicates.decline_existing(tracker):
+            # "No" to adding it to the open ticket: a new one, read back as usual.
+            dispatcher.utter_message(
+                response="utter_confirm_complaint", **_summary_kwargs(tracker.slots)
+            )
+            return [SlotSet(duplicates.SLOT, duplicates.NEW)]
         text = _text(tracker)
         updates: dict[str, Any] = {}
         for entity, slot in CORRECTABLE_ENTITIES.items():

@@ -81,13 +81,19 @@ def test_score_rises_with_the_expected_level() -> None:
     assert em.score_for("calm", [1, 0, 0, 0]) < em.score_for("furious", [0, 0, 0, 1])
 
 
-def test_training_file_is_well_formed() -> None:
-    rows = [json.loads(line) for line in TRAIN.read_text("utf-8").splitlines() if line.strip()]
-    assert len(rows) >= 900
+def _well_formed_rows(path: Path, least: int) -> list[dict]:
+    """The rows of a bilingual emotion set, checked: labelled, unique, both languages."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    assert len(rows) >= least
     assert all(row["emotion"] in LEVELS and row["lang"] in ("zh", "en") for row in rows)
     assert len({row["text"] for row in rows}) == len(rows)
     langs = Counter(row["lang"] for row in rows)
     assert min(langs.values()) >= 0.45 * len(rows)
+    return rows
+
+
+def test_training_file_is_well_formed() -> None:
+    rows = _well_formed_rows(TRAIN, 900)
     levels = Counter(row["emotion"] for row in rows)
     assert all(levels[level] >= 0.1 * len(rows) for level in LEVELS)
     texts, labels = em.load_jsonl(TRAIN)
@@ -106,13 +112,7 @@ def test_training_file_holds_no_held_out_text(name: str) -> None:
 
 
 def test_emotion_heldout_set_is_well_formed() -> None:
-    path = Path(__file__).parent / "emotion_heldout.jsonl"
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    assert len(rows) >= 240
-    assert all(row["emotion"] in LEVELS and row["lang"] in ("zh", "en") for row in rows)
-    assert len({row["text"] for row in rows}) == len(rows)
-    langs = Counter(row["lang"] for row in rows)
-    assert min(langs.values()) >= 0.45 * len(rows)
+    rows = _well_formed_rows(Path(__file__).parent / "emotion_heldout.jsonl", 240)
     assert min(Counter(row["emotion"] for row in rows).values()) >= 40
 
 
