@@ -56,6 +56,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACES = re.compile(r"\s+")
 _BANG_RUN = re.compile(r"[!！]{2,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")
+_OUTRAGE_RUN = re.compile(r"[!！]{3,}")
 
 FEATURE_NAMES: tuple[str, ...] = (
     ("lexicon score",)
@@ -199,9 +200,9 @@ class EmotionModel:
                 continue
             cues = analyse(text).cues
             level = LEVELS[max(range(len(LEVELS)), key=lambda i: probs[i])]
-            if FURIOUS_CUE in cues:
-                # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting is
-                # furious whatever the rest of the message says.
+            if FURIOUS_CUE in cues or (level == "angry" and _OUTRAGE_RUN.search(text)):
+                # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting (a
+                # sentence in capitals, or !!! with outrage) is furious whatever else it says.
                 level = "furious"
             results.append(Emotion(level, score_for(level, probs), cues))
         return results
