@@ -28,7 +28,7 @@ from bot.tickets.service import (
     ticket_to_dict,
 )
 from bot.tickets.sla import SlaPolicy, load_policy
-from bot.web.auth import current_actor
+from bot.web.auth import actor_or_console, current_actor
 
 Status = Literal["open", "escalated", "in_progress", "resolved", "closed", "reopened", "withdrawn"]
 Severity = Literal["general", "major", "urgent"]
@@ -62,6 +62,12 @@ async def readers(actor: Actor = Depends(current_actor)) -> Actor:
     except Forbidden as exc:
         raise HTTPException(403, detail=str(exc)) from None
     return actor
+
+
+async def list_readers(actor: Actor = Depends(actor_or_console)) -> Actor:
+    """`readers`, or the console's session too: the dashboard's all-tickets list reads
+    with the signed-in person's cookie (reading only; changes need a bearer token here)."""
+    return await readers(actor)
 
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=ERRORS)
@@ -171,7 +177,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 )
 async def list_endpoint(
     request: Request,
-    _actor: Actor = Depends(readers),
+    _actor: Actor = Depends(list_readers),
     sender_id: str | None = Query(default=None, max_length=200),
     channel: str | None = Query(default=None, pattern="^(" + "|".join(CHANNELS) + ")$"),
     status: list[Status] | None = Query(default=None, description="repeat for several"),

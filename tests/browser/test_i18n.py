@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from bot.agents.passwords import set_password
 from bot.agents.service import agent_locale, create_agent
+from bot.analytics.models import ImprovementAction
 from bot.conversations.store import add_message, get_or_create_conversation
 from bot.db import transaction
 from bot.i18n import format_deadline
@@ -347,3 +348,84 @@ def test_the_dashboard_in_chinese_shows_no_english(open_page, gateway):
     expect(agent.locator("#denied h2")).to_have_text(zh["dashboard.denied_title"])
     expect(agent.locator("#denied-text")).to_contain_text("wang（客服专员）")
     assert english_left(agent) == []
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_supervisor_filters_drills_down_plans_an_action_and_finds_any_ticket(
+    open_page, gateway, locale
+):
+    """The dashboard's supervisor work in either language, the browser's: filter, drill
+    down, plan an improvement action from a root cause and update it, search all tickets
+    and open one in the console."""
+    now = datetime.now(UTC)
+    _people(gateway.app, now)
+    _dashboard_data(gateway.app, now)
+    words = catalogue(locale)
+    page = open_page(gateway.url, locale=locale, viewport=VIEWPORT)
+    page.goto("/dashboard")
+    page.get_by_label(words["login.username"]).fill("xiaoli")
+    page.get_by_label(words["login.password"]).fill(PASSWORD)
+    page.get_by_role("button", name=words["login.submit"]).click()
+    expect(page.locator("#board[data-ready]")).to_have_count(1)
+    expect(page.locator("#status")).to_have_text(words["dashboard.status_total"].format(n=30))
+
+    # Filter: one category.
+    page.locator("#f-category").select_option("safety")
+    page.get_by_role("button", name=words["filters.apply"]).click()
+    expect(page.locator("#status")).to_have_text(words["dashboard.status_total"].format(n=10))
+    page.locator("#f-category").select_option("")
+    page.get_by_role("button", name=words["filters.apply"]).click()
+    expect(page.locator("#status")).to_have_text(words["dashboard.status_total"].format(n=30))
+
+    # Drill down from a root cause: its ten tickets.
+    cause = words["category.product_quality"] + " × 电水壶"
+    page.get_by_role("button", name=words["causes.tickets_for"].format(cause=cause)).click()
+    expect(page.locator("#drill-title")).to_have_text(words["drill.title_for"].format(title=cause))
+    expect(page.locator("#drill-rows tr")).to_have_count(10)
+
+    # Plan an improvement action from that root cause, then mark it done.
+    page.get_by_role("button", name=words["actions.plan_aria"].format(cause=cause)).click()
+    expect(page.locator("#action-form-title")).to_have_text(
+        words["actions.form_new"].format(cause=cause)
+    )
+    page.get_by_label(words["actions.field_title"], exact=True).fill("电水壶加装漏电保护")
+    page.get_by_role("button", name=words["actions.save"]).click()
+    row = page.locator("#actions tr", has_text="电水壶加装漏电保护")
+    expect(row).to_contain_text(words["action_status.planned"])
+    expect(page.locator("#action-box")).to_be_hidden()
+    with gateway.app.state.sessions() as session:
+        [action] = session.scalars(select(ImprovementAction)).all()
+        assert (action.category, action.product, action.owner, action.created_by) == (
+            "product_quality", "电水壶", "xiaoli", "agent:xiaoli",
+        )  # fmt: skip
+    page.get_by_role(
+        "button", name=words["actions.edit_aria"].format(title="电水壶加装漏电保护")
+    ).click()
+    page.get_by_label(words["actions.field_status"]).select_option("done")
+    page.get_by_role("button", name=words["actions.save"]).click()
+    expect(row).to_contain_text(words["action_status.done"])
+    with gateway.app.state.sessions() as session:
+        assert session.scalars(select(ImprovementAction.status)).all() == ["done"]
+    if locale == "zh-CN":
+        assert english_left(page) == []
+
+    # All tickets: full-text search and a filter; any ticket opens in the console.
+    page.get_by_label(words["all.search"], exact=True).fill("电风扇")
+    page.get_by_role("button", name=words["all.submit"]).click()
+    expect(page.locator("#all-rows tr")).to_have_count(10)
+    expect(page.locator("#all-count")).to_have_text(words["drill.count"].format(n=10))
+    page.locator("#all-severity").select_option("major")
+    page.get_by_role("button", name=words["all.submit"]).click()
+    expect(page.locator("#all-rows tr")).to_have_count(10)  # n % 3 == 1: delivery and major
+    page.get_by_label(words["all.search"], exact=True).fill("电水壶")
+    page.get_by_role("button", name=words["all.submit"]).click()
+    expect(page.locator("#all-count")).to_have_text(words["drill.count"].format(n=0))
+    page.locator("#all-severity").select_option("")
+    page.get_by_role("button", name=words["all.submit"]).click()
+    first = page.locator("#all-rows a").first
+    ticket_id = first.text_content()
+    if locale == "zh-CN":
+        assert english_left(page) == []
+    first.click()
+    expect(page).to_have_url(re.compile(r"/console#ticket="))
+    expect(page.locator("#ticket-fields dd[data-field=id]")).to_have_text(ticket_id)

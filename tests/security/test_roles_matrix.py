@@ -8,6 +8,7 @@ rules: bot/tickets/permissions.py (tickets), bot/tickets/remedy.py and the remed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -268,6 +269,11 @@ PAIRS: list[tuple[Case, Case]] = [
           {"category": "billing", "title": "Mine", "owner": "finance", "started_on": "2026-11-02"}),
      Case("service adds it", "service", "POST", "/api/improvements",
           {"category": "billing", "title": "Mine", "owner": "finance", "started_on": "2026-11-02"})),
+    # Canned replies: supervisors and admins edit them.
+    (Case("agent edits the canned replies", "alice", "PUT", "/api/console/canned/en",
+          {"replies": [{"id": "hi", "part": "other", "title": "Hi", "text": "Hello"}]}),
+     Case("supervisor edits them", "sue", "PUT", "/api/console/canned/en",
+          {"replies": [{"id": "hi", "part": "other", "title": "Hi", "text": "Hello"}]})),
 ]  # fmt: skip
 
 READS: list[tuple[Case, Case]] = [
@@ -329,6 +335,7 @@ def test_the_matrix_covers_every_console_and_ticket_action(client):
         ("POST", "/api/console/presence"), ("POST", "/api/console/heartbeat"),
         ("POST", "/api/queue/claim"), ("POST", "/api/queue/{ticket_id}/claim"),
         ("POST", "/api/alerts/{alert_id}/ack"),
+        ("PUT", "/api/console/me/locale"),  # one's own language
     }  # fmt: skip
     covered = {(case.method, _template(case.url)) for pair in PAIRS for case in pair}
     changing = {
@@ -346,4 +353,4 @@ def _template(url: str) -> str:
              "r_big": "request_id", "r_sue": "request_id", "action": "action_id"}  # fmt: skip
     for key, name in names.items():
         url = url.replace("{" + key + "}", "{" + name + "}")
-    return url
+    return re.sub(r"^/api/console/canned/(en|zh)$", "/api/console/canned/{language}", url)

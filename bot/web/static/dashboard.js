@@ -10,6 +10,11 @@
   var CATEGORIES = ["product_quality", "service_attitude", "delivery", "billing",
     "after_sales", "safety", "privacy", "suggestion", "other"];
   var CHANNELS = ["telegram", "webchat", "rest"];
+  var STATUSES = ["open", "escalated", "in_progress", "resolved", "closed", "reopened",
+    "withdrawn"];
+  var SEVERITIES = ["general", "major", "urgent"];
+  var ACTION_STATUSES = ["planned", "in_progress", "done", "cancelled"];
+  var ALL_LIMIT = 50;
   var LEADS = { supervisor: true, admin: true };
   var DRILLABLE = {
     severity: ["general", "major", "urgent"],
@@ -78,6 +83,7 @@
     $("denied").hidden = true;
     $("board").hidden = false;
     refresh();
+    findTickets();
   }
 
   function signedOut() {
@@ -113,12 +119,14 @@
 
   // Codes as values, catalogue labels as text; the first option ("All") stays.
   function fillSelect(select, values, family) {
+    var chosen = select.value;
     while (select.options.length > 1) select.remove(1);
     values.forEach(function (value) {
       var option = el("option", label(family, value));
       option.value = value;
       select.appendChild(option);
     });
+    select.value = chosen;
   }
 
   function filters() {
@@ -254,7 +262,7 @@
     if (!causes.length) {
       var empty = el("tr");
       var cell = el("td", t("causes.none"), "muted");
-      cell.colSpan = 3;
+      cell.colSpan = 4;
       empty.appendChild(cell);
       body.appendChild(empty);
     }
@@ -274,6 +282,15 @@
       row.appendChild(first);
       row.appendChild(el("td", shownProduct));
       row.appendChild(el("td", cause.count, "num"));
+      var plan = el("button", t("actions.plan"), "secondary");
+      plan.type = "button";
+      plan.setAttribute("aria-label", t("actions.plan_aria", { cause: title }));
+      plan.addEventListener("click", function () {
+        editAction(null, { category: cause.category, product: cause.product }, title);
+      });
+      var last = el("td");
+      last.appendChild(plan);
+      row.appendChild(last);
       body.appendChild(row);
     });
   }
@@ -307,7 +324,7 @@
     if (!found.items.length) {
       var empty = el("tr");
       var cell = el("td", t("actions.none"), "muted");
-      cell.colSpan = 9;
+      cell.colSpan = 10;
       empty.appendChild(cell);
       body.appendChild(empty);
     }
@@ -322,6 +339,13 @@
         change === null ? "—" : (change > 0 ? "+" : "") + change + " %"
       ].forEach(function (text) { row.appendChild(el("td", text)); });
       if (change !== null) row.lastChild.className = change < 0 ? "better" : "worse";
+      var edit = el("button", t("actions.edit"), "secondary");
+      edit.type = "button";
+      edit.setAttribute("aria-label", t("actions.edit_aria", { title: action.title }));
+      edit.addEventListener("click", function () { editAction(action, action, action.title); });
+      var last = el("td");
+      last.appendChild(edit);
+      row.appendChild(last);
       body.appendChild(row);
     });
   }
@@ -362,6 +386,113 @@
       $("status").textContent = "";
       $("error").textContent = error.message;
     });
+  }
+
+  // --- improvement actions: planned from a root cause, updated from the table -------------
+
+  var editing = null; // {id (null: new), category, product}
+
+  function editAction(action, cause, title) {
+    editing = { id: action ? action.id : null, category: cause.category,
+      product: cause.product === undefined ? null : cause.product };
+    $("action-form-title").textContent = action
+      ? t("actions.form_edit", { title: title }) : t("actions.form_new", { cause: title });
+    $("a-title").value = action ? action.title : "";
+    $("a-owner").value = action ? action.owner : (who ? who.username : "");
+    $("a-started").value = action ? action.started_on : isoDay(new Date());
+    $("a-due").value = action && action.due_on ? action.due_on : "";
+    $("a-status").value = action ? action.status : "planned";
+    $("a-description").value = action && action.description ? action.description : "";
+    $("a-error").textContent = "";
+    $("action-box").hidden = false;
+    $("action-box").scrollIntoView({ block: "nearest" });
+    $("a-title").focus();
+  }
+
+  $("action-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!editing) return;
+    var body = {
+      title: $("a-title").value.trim(),
+      owner: $("a-owner").value.trim(),
+      started_on: $("a-started").value,
+      due_on: $("a-due").value || null,
+      status: $("a-status").value,
+      description: $("a-description").value.trim() || null
+    };
+    var saving = editing.id === null
+      ? api("POST", "/api/improvements", Object.assign(
+        { category: editing.category, product: editing.product }, body))
+      : api("PATCH", "/api/improvements/" + editing.id, body);
+    saving.then(function () {
+      editing = null;
+      $("action-box").hidden = true;
+      refresh();
+    }, function (error) { $("a-error").textContent = error.message; });
+  });
+
+  $("a-cancel").addEventListener("click", function () {
+    editing = null;
+    $("action-box").hidden = true;
+  });
+
+  // --- all tickets: the tickets API's filters and its full-text search -------------------
+
+  function findTickets() {
+    var params = new URLSearchParams({ limit: ALL_LIMIT });
+    var q = $("all-q").value.trim();
+    if (q) params.set("q", q);
+    ["status", "severity", "category", "channel"].forEach(function (name) {
+      var value = $("all-" + name).value;
+      if (value) params.set(name, value);
+    });
+    if ($("all-breached").checked) params.set("breached", "true");
+    $("all-count").textContent = t("common.loading");
+    api("GET", "/api/tickets?" + params.toString()).then(function (page) {
+      $("all-count").textContent = t(page.total === 1 ? "drill.count_one" : "drill.count",
+        { n: page.total }) + (page.total > page.items.length
+        ? t("drill.newest_shown", { n: page.items.length }) : "");
+      var body = $("all-rows");
+      body.textContent = "";
+      page.items.forEach(function (ticket) {
+        var row = el("tr");
+        var link = el("a", ticket.id);
+        link.href = "/console#ticket=" + encodeURIComponent(ticket.id);
+        var first = el("td");
+        first.appendChild(link);
+        row.appendChild(first);
+        [window.I18n.time(ticket.created_at), label("category", ticket.category),
+          label("severity", ticket.severity), label("status", ticket.status),
+          ticket.assigned_agent || "—", ticket.description || "—"
+        ].forEach(function (text) { row.appendChild(el("td", text)); });
+        body.appendChild(row);
+      });
+    }, function (error) {
+      $("all-count").textContent = "";
+      $("error").textContent = error.message;
+    });
+  }
+
+  $("all-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    findTickets();
+  });
+
+  function fillChoices() {
+    fillSelect($("f-category"), CATEGORIES, "category");
+    fillSelect($("f-channel"), CHANNELS, "channel");
+    fillSelect($("all-status"), STATUSES, "status");
+    fillSelect($("all-severity"), SEVERITIES, "severity");
+    fillSelect($("all-category"), CATEGORIES, "category");
+    fillSelect($("all-channel"), CHANNELS, "channel");
+    var status = $("a-status").value;
+    $("a-status").textContent = "";
+    ACTION_STATUSES.forEach(function (value) {
+      var option = el("option", label("action_status", value));
+      option.value = value;
+      $("a-status").appendChild(option);
+    });
+    $("a-status").value = status || "planned";
   }
 
   // --- drill-down ------------------------------------------------------------------------
@@ -406,8 +537,7 @@
 
   // The language switch: labels, figures and charts drawn again in the new language.
   window.I18n.onChange(function () {
-    fillSelect($("f-category"), CATEGORIES, "category");
-    fillSelect($("f-channel"), CHANNELS, "channel");
+    fillChoices();
     if (!who) return;
     showPerson();
     if (lastFound) show(lastFound);
@@ -421,8 +551,7 @@
 
   window.I18n.load().then(function () {
     window.I18n.bindSwitch(function (locale) { if (who) window.I18n.save(locale); });
-    fillSelect($("f-category"), CATEGORIES, "category");
-    fillSelect($("f-channel"), CHANNELS, "channel");
+    fillChoices();
     api("GET", "/api/console/me").then(signedIn, function () {});
   });
 })();
