@@ -17,7 +17,7 @@ def test_the_corpus_is_big_enough_and_bilingual():
     tags = {tag for c in conversations for tag in c.tags}
     for kind in ("all-in-one", "messy-opener", "typos", "mixed-language", "fury", "threat",
                  "free-text-at-button", "correction", "side-question", "short-answer",
-                 "follow-up", "safety"):  # fmt: skip
+                 "follow-up", "safety", "repeat"):  # fmt: skip
         assert kind in tags, kind
 
 
