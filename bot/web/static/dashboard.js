@@ -438,6 +438,26 @@
 
   // --- all tickets: the tickets API's filters and its full-text search -------------------
 
+  // A page of tickets into #<prefix>-rows and its count into #<prefix>-count: each row the
+  // ticket's id (opening it in the console) and then `cells(ticket)`.
+  function listTickets(page, prefix, cells) {
+    $(prefix + "-count").textContent = t(page.total === 1 ? "drill.count_one" : "drill.count",
+      { n: page.total }) + (page.total > page.items.length
+      ? t("drill.newest_shown", { n: page.items.length }) : "");
+    var body = $(prefix + "-rows");
+    body.textContent = "";
+    page.items.forEach(function (ticket) {
+      var row = el("tr");
+      var link = el("a", ticket.id);
+      link.href = "/console#ticket=" + encodeURIComponent(ticket.id);
+      var first = el("td");
+      first.appendChild(link);
+      row.appendChild(first);
+      cells(ticket).forEach(function (text) { row.appendChild(el("td", text)); });
+      body.appendChild(row);
+    });
+  }
+
   function findTickets() {
     var params = new URLSearchParams({ limit: ALL_LIMIT });
     var q = $("all-q").value.trim();
@@ -449,23 +469,10 @@
     if ($("all-breached").checked) params.set("breached", "true");
     $("all-count").textContent = t("common.loading");
     api("GET", "/api/tickets?" + params.toString()).then(function (page) {
-      $("all-count").textContent = t(page.total === 1 ? "drill.count_one" : "drill.count",
-        { n: page.total }) + (page.total > page.items.length
-        ? t("drill.newest_shown", { n: page.items.length }) : "");
-      var body = $("all-rows");
-      body.textContent = "";
-      page.items.forEach(function (ticket) {
-        var row = el("tr");
-        var link = el("a", ticket.id);
-        link.href = "/console#ticket=" + encodeURIComponent(ticket.id);
-        var first = el("td");
-        first.appendChild(link);
-        row.appendChild(first);
-        [window.I18n.time(ticket.created_at), label("category", ticket.category),
+      listTickets(page, "all", function (ticket) {
+        return [window.I18n.time(ticket.created_at), label("category", ticket.category),
           label("severity", ticket.severity), label("status", ticket.status),
-          ticket.assigned_agent || "—", ticket.description || "—"
-        ].forEach(function (text) { row.appendChild(el("td", text)); });
-        body.appendChild(row);
+          ticket.assigned_agent || "—", ticket.description || "—"];
       });
     }, function (error) {
       $("all-count").textContent = "";
@@ -507,24 +514,11 @@
     $("drill-count").textContent = t("common.loading");
     $("drill").hidden = false;
     api("GET", "/api/analytics/tickets?" + params).then(function (page) {
-      $("drill-count").textContent = t(page.total === 1 ? "drill.count_one" : "drill.count",
-        { n: page.total }) + (page.total > page.items.length
-        ? t("drill.newest_shown", { n: page.items.length }) : "");
-      var body = $("drill-rows");
-      body.textContent = "";
-      page.items.forEach(function (ticket) {
-        var row = el("tr");
-        var link = el("a", ticket.id);
-        link.href = "/console#ticket=" + encodeURIComponent(ticket.id);
-        var first = el("td");
-        first.appendChild(link);
-        row.appendChild(first);
-        [window.I18n.time(ticket.created_at), label("category", ticket.category),
+      listTickets(page, "drill", function (ticket) {
+        return [window.I18n.time(ticket.created_at), label("category", ticket.category),
           label("severity", ticket.severity), label("channel", ticket.channel),
           ticket.product || "—", label("status", ticket.status),
-          ticket.csat === null ? "—" : ticket.csat
-        ].forEach(function (text) { row.appendChild(el("td", text)); });
-        body.appendChild(row);
+          ticket.csat === null ? "—" : ticket.csat];
       });
       $("drill").scrollIntoView({ block: "nearest" });
     }, function (error) {
