@@ -176,9 +176,14 @@
     });
   }
 
+  // The catalogues, the default and the zone; the page starts even when they cannot be
+  // had (a gateway restarting): it then shows message keys until it is reloaded.
   function load() {
     return fetch("/api/console/locales", { credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        if (!response.ok) throw new Error("locales: " + response.status);
+        return response.json();
+      })
       .then(function (found) {
         state.defaultLocale = found.default_locale;
         state.locales = found.locales;
@@ -187,6 +192,9 @@
         state.zoneNameZh = found.timezone.name_zh;
         state.locale = pick(null);
         apply(document);
+      })
+      .catch(function (error) {
+        if (window.console) window.console.warn("no message catalogues: " + error.message);
       });
   }
 
