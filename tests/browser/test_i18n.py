@@ -164,6 +164,17 @@ def _screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def test_the_default_locale_applies_when_the_browser_asks_for_neither(open_page, gateway):
+    gateway.app.state.settings.default_locale = "zh-CN"  # COMPLAINTBOT_DEFAULT_LOCALE
+    french = open_page(gateway.url, locale="fr-FR")
+    french.goto("/dashboard")
+    expect(french.locator("h1")).to_have_text("投诉数据看板")
+    expect(french.locator("#login-title")).to_have_text("登录")
+    english = open_page(gateway.url, locale="en-GB")  # the browser's language comes first
+    english.goto("/dashboard")
+    expect(english.locator("h1")).to_have_text("Complaints dashboard")
+
+
 def test_the_scan_finds_a_forgotten_english_label(open_page, gateway):
     """The scan itself: an English word put into the Chinese page is found, in text, in an
     attribute and in an option; hidden ones and allowed data are not."""
@@ -224,6 +235,8 @@ def test_the_console_in_chinese_shows_no_english_and_what_the_customer_saw(open_
     # The deadline the bot quoted the customer is the console's, to the minute and zone.
     due = page.locator('#ticket-fields dd[data-field="first_response_due"]')
     expect(due).to_contain_text(quoted)
+    # ... with how long until then beside it (urgent: 15 minutes from now).
+    expect(due).to_have_text(re.compile(re.escape(quoted) + r" · 1[45]\s?分钟后$"))
     expect(page.locator('#ticket-fields dd[data-field="severity"]')).to_have_text("紧急")
     expect(page.locator('#ticket-fields dd[data-field="desired_resolution"]')).to_have_text("赔偿")
     expect(page.locator("#earlier li")).to_contain_text("物流配送 · 已解决 · 未评分")
