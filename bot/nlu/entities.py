@@ -109,7 +109,7 @@ RESOLUTIONS: Lexicon = {
             "replace(?:ment|d)?",
             "exchange(?! rate)",
             "new one",
-            "(?<!sim )swap(?! card)",
+            "(?<!sim )swap(?:ped|ping)?(?! card)",
             "resend",
             "re-send",
             "send (?:me )?another",
@@ -140,7 +140,7 @@ RESOLUTIONS: Lexicon = {
             "上门(?:看|修|检)",
         ],
         [
-            "repair(?:ed)?",
+            "repair(?:ed)?(?! (?:shop|centre|center|guy|man|person|service|desk))",
             "fix (?:it|this|them)",
             "get (?:it|this) fixed",
             "service (?:it|the unit)",
@@ -192,6 +192,7 @@ RESOLUTIONS: Lexicon = {
             "tell me why",
             "want to know why",
             "(?:know|find out|understand) (?:why|how) (?:this|it) (?:keeps? )?happen",
+            "(?:owes? (?:me|us)|give (?:me|us)|get) (?:an? )?(?:proper |straight )?answers?",
         ],
     ),
 }
@@ -230,6 +231,8 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_WINDOW = 24
+# What follows a remedy in "(再)不退款我就…", "不给换的话…": the remedy is a demand, not refused.
+_ULTIMATUM = re.compile(r"[^，。,.!！?？了]{0,3}?(?:我就|就|的话|我们|否则)")
 _ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _EN_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 # Only explicit scores are rating entities ("4", "5 stars", "给3分", "五星", "I'd rate it a 1");
@@ -288,7 +291,9 @@ def _lexicon_match(name: str, text: str) -> Entity | None:
         for pattern in patterns:
             for match in pattern.finditer(text):
                 before = text[max(0, match.start() - _NEGATION_WINDOW) : match.start()]
-                if not (_NEGATION.search(before) or before.endswith(("不", "别", "没"))):
+                negated = _NEGATION.search(before) or before.endswith(("不", "别", "没"))
+                # "不退钱我就去消协", "再不退款我们法院见": a condition with a threat wants it.
+                if not negated or _ULTIMATUM.match(text[match.end() : match.end() + 8]):
                     found.append((match.start(), match.end(), value))
     if not found:
         return None

@@ -224,6 +224,21 @@ def test_not_an_email(text: str) -> None:
         ("I don't want refund, just send me a new one", "replacement"),
         # The first remedy mentioned wins.
         ("退款或者换货都行", "refund"),
+        # Said indirectly, with a typo, or as the condition of a threat (issue 15).
+        ("honestly I just want what I paid returned to my card", "refund"),
+        ("refnd", "refund"),
+        ("钱原路返回就行", "refund"),
+        ("退一笔给我", "refund"),
+        ("不退钱我就去消协", "refund"),
+        ("再不退款我们法院见", "refund"),
+        ("could you just ship me a new one", "replacement"),
+        ("just want them swapped", "replacement"),
+        ("换成我买的颜色", "replacement"),
+        ("重新做一副给我", "replacement"),
+        ("派个师傅上门看看", "repair"),
+        ("赔", "compensation"),
+        ("your company owes me an answer", "explanation"),
+        ("I want to know why this keeps happening", "explanation"),
     ],
 )
 def test_desired_resolution(text: str, resolution: str) -> None:
@@ -237,6 +252,8 @@ def test_desired_resolution(text: str, resolution: str) -> None:
         "The parcel is late",
         "I don't want anything, just letting you know",
         "不要退款",
+        "the repair shop kept my laptop for a month",  # a shop, not a remedy
+        "不用退款了",
     ],
 )
 def test_no_desired_resolution(text: str) -> None:
