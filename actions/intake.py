@@ -89,7 +89,8 @@ def _should_reask(tracker: Tracker, own_entity: str) -> bool:
 def _category_asks(events: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
     """Since the intake started: how often the category was asked, and the parse data of the
     customer's first message (the complaint whose ranking ordered the buttons)."""
-    asked, story, started = 0, {}, False
+    asked, started = 0, False
+    story: dict[str, Any] = {}
     for event in reversed(events):
         kind = event.get("event")
         if kind == "active_loop" and event.get("name") == "complaint_form":

@@ -395,7 +395,8 @@ def without_details(text: str) -> str:
     """`text` without its order numbers, contacts, ticket numbers and remedies (and the words
     that introduce them): what the customer says happened."""
     spans = sorted((e["start"], e["end"]) for e in extract(text) if e["entity"] in DETAIL_ENTITIES)
-    kept, last = [], 0
+    kept: list[str] = []
+    last = 0
     for start, end in spans:
         if start < last:
             continue
