@@ -167,3 +167,14 @@ def test_the_default_locale_is_a_setting(tmp_path):
     assert load_settings(_env_file=None, default_locale="zh-CN").default_locale == "zh-CN"
     with pytest.raises(ValueError):
         load_settings(_env_file=None, default_locale="de")
+
+
+@pytest.mark.parametrize("path", ["/console/i18n.js", "/dashboard/i18n.js"])
+def test_both_pages_load_the_one_language_script(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
+    assert b"/api/console/locales" in answer.content
+    page = "/console" if path.startswith("/console") else "/dashboard"
+    assert f'<script src="{path}" defer></script>'.encode() in client.get(page).content
