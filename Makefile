@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/complaintbot
 PYTEST_ARGS ?=
 
-.PHONY: help setup run train test test-fast flake-hunt lint validate evaluate conversations e2e-record chat bench bench-scale soak clean
+.PHONY: help setup run train test test-fast flake-hunt lint validate evaluate evaluate-emotion conversations e2e-record chat bench bench-scale soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ validate: setup  ## rasa data validate
 
 evaluate: setup  ## NLU scores on held-out data (per intent and language, calibration, latency, train time, model size); end-to-end stories (EVALUATE_BASELINE=1 adds Rasa's default pipeline)
 	@$(VENV)/bin/python -c "import sys; from bot.evaluation import evaluate; sys.exit(evaluate())"
+
+evaluate-emotion: setup  ## Emotion scores on the held-out sets (exact, furious recall, angry/furious read as calm, per language); EMOTION_ARGS="--errors heldout" lists the misses
+	@.venv-rasa/bin/python -m bot.nlu.emotion_eval $(EMOTION_ARGS)
 
 conversations: setup  ## play the conversation corpus (tests/corpus) through a stack of its own: pass rate, every failure with its transcript (CORPUS_ARGS="--tag fury", "--only ID")
 	@$(CB) train

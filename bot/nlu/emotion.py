@@ -25,6 +25,12 @@ Cue kinds, in both languages (the lists in CUES are data: extend them):
   律师事务所, 曝光不足, "a screw is loose", "junk mail", "bloody nose").
 - intensity: exclamation marks, insistent questions (？？, ?!), CAPS words, angry, annoyed
   or sad emoji, elongation.
+- the convention's own categories (/work/shared/EMOTION.md): insults aimed at the company
+  or staff ("insult": 骗子, 垃圾客服, liars, crooks) and ultimatums ("consequence": 否则,
+  不然我就, "or I'll", "last chance", 必须道歉) are furious kinds; broken promises ("broken
+  promise": 说好的, "promised", "no-show"), a plain "I'll report this" ("report") and
+  accusation or indignation at harm ("indignation": 羞辱, 差点着火, "never even") are angry
+  evidence. A denied feeling ("I'm not angry", 不生气) is removed before matching.
 
 Combination rules keep the levels honest:
 - without an angry-kind or furious-kind cue, !!, CAPS or an angry emoji, the score stays in
@@ -33,7 +39,11 @@ Combination rules keep the levels honest:
   each other; anger together with shouting; shouting twice over (e.g. CAPS and !!!, or two
   runs of !!!); or ranting (many cues of anger or displeasure in one message). Shouting is a
   run of !!! or ？？？, three or more CAPS words, or an angry emoji.
-Politeness markers (请, 谢谢, please, thanks) pull the score down a little.
+- EMOTION.md's furious floor: a threat, an ultimatum, profanity or an insult, a sentence
+  shouted in capitals, or a run of !!! with outrage make the message furious whatever else
+  it says, and analyse() reports FURIOUS_CUE (the learned model keeps that floor).
+Politeness markers (请, 谢谢, please, thanks) pull the score down a little; they never lower
+a furious cue.
 All patterns are literal alternations or bounded gaps, so scoring is linear in the length of
 the (truncated, MAX_CHARS) text.
 """
@@ -752,6 +762,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "第[3-9]次",
             "(?<!好)[三四五六七八九十几多]次(?:了|都|打|找|联系|投诉|反映|催|电话)",
             "打了[三四五六七八九十几多]+[次个通]",
+            "(?:修|换|退|寄|送|改)了[两三四五六七八九十几多]次",
             "[三四五六七八九十]遍",
             "无数次",
             "每次都",
@@ -822,12 +833,42 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     # stressed; on its own it only adds evidence).
     "broken promise": (
         0.3,
-        ["说好的?", "答应(?:过|了|给|我|的)", "承诺(?:过|的)", "保证过", "不是说"],
+        [
+            "说好的?",
+            "答应(?:过|了|给|我|的)",
+            "承诺(?:过|的)",
+            "保证过",
+            "不是说",
+            "(?:人|师傅|工程师)(?:也)?没来",
+        ],
         [
             "promised",
+            "no[- ]show",
+            "(?:never|didn't|did not) (?:turn|show) up",
             "(?:was|were) supposed to",
             "(?:i was|we were) told",
             "(?:you|they|he|she) said (?:it|he|she|they|you|i|we) (?:would|will|'d)",
+        ],
+    ),
+    # Accusation, indignation at harm or at being fobbed off (EMOTION.md: angry when the
+    # customer stresses it).
+    "indignation": (
+        0.35,
+        [
+            "羞辱",
+            "差点(?:着火|烧|炸|出人命|伤到|砸到|电死|噎)",
+            "连(?:句|个|一句)?(?:道歉|对不起|解释|电话)(?:都|也)没",
+            "还不承认",
+            "就只会",
+            "直接点(?:了)?(?:签收|已送达|完成)",
+        ],
+        [
+            "humiliat\\w*",
+            "(?:never|didn't|did not|not) even",
+            "could(?:'ve| have) (?:burned|killed|hurt|blinded|electrocuted)",
+            "nearly (?:killed|burned|set|electrocuted|choked)",
+            "(?:marked|says|said) (?:it |as )?delivered when",
+            "without (?:even )?(?:an apology|a word|telling me|asking)",
         ],
     ),
     # A plain "I'll report this": a firm step without an ultimatum (EMOTION.md: angry).
@@ -1219,6 +1260,7 @@ _ANGRY_KINDS = {
     "neglect",
     "broken promise",
     "report",
+    "indignation",
 }
 _ANGER = {"angry", "sarcasm", "rhetorical question"}
 _PERSISTENT = {"repetition", "neglect", "nobody cares"}

@@ -337,6 +337,10 @@ def test_emphasis_and_contempt_for_things_are_not_furious(text: str) -> None:
         ("You promised a refund last week", "broken promise"),
         ("I'll be reporting this", "report"),
         ("我会去投诉的", "report"),
+        ("The engineer was a no-show again", "broken promise"),
+        ("微波炉冒火花，差点着火", "indignation"),
+        ("The courier never even knocked", "indignation"),
+        ("修了三次还是不行", "repetition"),
     ],
 )
 def test_broken_promises_and_plain_reports_are_angry_evidence(text: str, cue: str) -> None:
