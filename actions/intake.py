@@ -332,7 +332,11 @@ class ActionSubmitComplaint(Action):
         try:
             with transaction(services.sessions) as session:
                 ticket = create_ticket(
-                    session, new=new, policy=services.policy, now=services.clock()
+                    session,
+                    new=new,
+                    policy=services.policy,
+                    now=services.clock(),
+                    teams=services.teams,
                 )
                 ticket_id, severity = ticket.id, ticket.severity
         except SQLAlchemyError:

@@ -13,6 +13,7 @@ from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
 from bot.privacy import install_log_masking
 from bot.tickets.sla import SlaPolicy, load_policy
+from bot.tickets.teams import Teams, load_teams
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     sessions: sessionmaker[Session]
     policy: SlaPolicy
     clock: Clock = utcnow
+    teams: Teams | None = None
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +35,7 @@ def get_services() -> Services:
         settings=settings,
         sessions=make_session_factory(make_engine(settings.database_url)),
         policy=load_policy(settings.sla_policy),
+        teams=load_teams(settings.teams),
     )
 
 

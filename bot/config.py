@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     sla_policy: Path = DEFAULT_SLA_POLICY
     # What each role may grant on the spot (remedy types, limits per currency).
     remedy_policy: Path = DEFAULT_REMEDY_POLICY
+    # Teams, their members and the categories and products they own (bot.tickets.teams);
+    # unset = no routing, one queue for every agent.
+    teams: Path | None = None
     # Seconds the gateway waits for Rasa before apologising and queueing for a human.
     rasa_timeout: float = Field(default=15.0, gt=0, le=300)
     # Seconds a customer message waits for a Rasa that has not been ready since this gateway
@@ -110,7 +113,9 @@ class Settings(BaseSettings):
     # The console's and dashboard's language when neither the agent nor the browser says.
     default_locale: Literal["en", "zh-CN"] = "en"
 
-    @field_validator("redis_url", "telegram_webhook_url", "telegram_agent_chat", mode="before")
+    @field_validator(
+        "redis_url", "telegram_webhook_url", "telegram_agent_chat", "teams", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

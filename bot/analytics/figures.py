@@ -334,3 +334,51 @@ def drill_down(
         for row in rows
     ]
     return items, int(total)
+
+
+NO_TEAM = "(none)"
+
+
+def by_team(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """Per owning team (teams.yml; tickets without a team under NO_TEAM): volume, median
+    minutes to first response and to resolution, SLA compliance and CSAT, largest first."""
+    where = filters.conditions(session)
+    n = count_star()
+    rows = session.execute(
+        select(
+            Ticket.team,
+            n,
+            func.sum(case((Ticket.sla_breached.is_(True), 1), else_=0)),
+            func.count(Ticket.first_responded_at),
+            func.count(Ticket.resolved_at),
+            func.count(Ticket.csat),
+            func.avg(Ticket.csat),
+        )
+        .where(*where)
+        .group_by(Ticket.team)
+        .order_by(n.desc(), Ticket.team.is_(None), Ticket.team)  # no team last on a tie
+    ).all()
+    first_response = minutes_between(session, Ticket.first_responded_at, Ticket.created_at)
+    resolution = minutes_between(session, Ticket.resolved_at, Ticket.created_at)
+    found = []
+    for team, total, breached, responded, resolved, rated, csat_avg in rows:
+        mine = [*where, Ticket.team.is_(None) if team is None else Ticket.team == team]
+        (fr_median,) = percentiles(session, first_response, mine, (0.5,), count=int(responded))
+        (res_median,) = percentiles(session, resolution, mine, (0.5,), count=int(resolved))
+        found.append(
+            {
+                "team": NO_TEAM if team is None else team,
+                "total": int(total),
+                "first_response_median_minutes": _rounded(fr_median),
+                "resolution_median_minutes": _rounded(res_median),
+                "sla": {
+                    "breached": int(breached or 0),
+                    "compliance_pct": _pct(int(total) - int(breached or 0), int(total)),
+                },
+                "csat": {
+                    "rated": int(rated),
+                    "average": _rounded(None if csat_avg is None else float(csat_avg)),
+                },
+            }
+        )
+    return found

@@ -120,6 +120,14 @@ def post_text(
     return "\n".join(lines)
 
 
+def handover_text(*, ticket_id: str, to_team: str, reason: str, members: list[str]) -> str:
+    """The group's note of a hand-over to another team; the reason masked, on one line."""
+    lines = [f"Handed over · {ticket_id} → {to_team}", f"“{one_line(reason)}”"]
+    if members:
+        lines.append("For " + ", ".join(members))
+    return "\n".join(lines)
+
+
 def claim_button(ticket_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton("Claim", callback_data=f"{CLAIM_PREFIX}{ticket_id}")]]
@@ -226,6 +234,23 @@ class AgentGroup:
     def customer_message(self, conversation_id: int) -> None:
         """The router's hook: a customer wrote while a human has (or will have) the chat."""
         self._spawn(self.forward(conversation_id), f"forwarding conversation {conversation_id}")
+
+    def team_handover(self, ticket_id: str, *, to_team: str, reason: str,
+                      members: list[str]) -> None:  # fmt: skip
+        """A ticket was handed to another team (流转): tell its members in the group."""
+        self._spawn(self._post_handover(ticket_id, to_team, reason, members),
+                    f"handing over {ticket_id}")  # fmt: skip
+
+    async def _post_handover(
+        self, ticket_id: str, to_team: str, reason: str, members: list[str]
+    ) -> None:
+        if not self.ready():
+            logger.warning("agents' group: Telegram not connected, hand-over of %s not posted",
+                           ticket_id)  # fmt: skip
+            return
+        text = handover_text(ticket_id=ticket_id, to_team=to_team, reason=reason,
+                             members=members)  # fmt: skip
+        await self.bot.send_message(chat_id=self.chat, text=text)
 
     def _on_desk_event(self, event: DeskEvent) -> None:
         if event.ticket_id is None or event.kind == "message":

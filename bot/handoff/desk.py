@@ -82,7 +82,8 @@ def queue_rows(
                 "conversation_id": item.conversation_id,
                 "severity": item.severity,
                 "boost": item.boost,
-                "team": item.team,
+                # The queue item's team, else the owning team of the ticket (teams.yml).
+                "team": item.team or (ticket.team if ticket is not None else None),
                 "enqueued_at": iso(item.enqueued_at),
                 "waiting_seconds": int(item.waiting(now).total_seconds()),
                 "ticket": ticket_summary(ticket) if ticket is not None else None,

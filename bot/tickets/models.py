@@ -61,6 +61,8 @@ class Ticket(Base):
         # Analytics: daily counts per category and per product (early warnings, root causes).
         Index("ix_tickets_category_created", "category", "created_at"),
         Index("ix_tickets_product_created", "product", "created_at"),
+        # Per-team queues (teams.yml): a team's open tickets.
+        Index("ix_tickets_team_status", "team", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -96,6 +98,8 @@ class Ticket(Base):
     # Null only on rows written before customers existed (migration 0002 fills them in).
     # Customers are anonymised, never deleted: no ON DELETE action is needed.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # The owning team (bot.tickets.teams); null without a teams file or a matching team.
+    team: Mapped[str | None] = mapped_column(String(40))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket",

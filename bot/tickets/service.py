@@ -21,6 +21,7 @@ from bot.tickets.models import CATEGORIES, CHANNELS, SEVERITIES, VALIDITIES, Tic
 from bot.tickets.numbering import next_ticket_id
 from bot.tickets.rules import assess
 from bot.tickets.sla import SlaPolicy
+from bot.tickets.teams import Teams, route_new
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +118,16 @@ def earlier_tickets(session: Session, *, ticket: Ticket, limit: int) -> tuple[li
 
 
 def create_ticket(
-    session: Session, *, new: NewTicket, policy: SlaPolicy, now: datetime, actor: Actor = BOT
+    session: Session,
+    *,
+    new: NewTicket,
+    policy: SlaPolicy,
+    now: datetime,
+    actor: Actor = BOT,
+    teams: Teams | None = None,
 ) -> Ticket:
-    """Numbers, assesses and stores a ticket with its first audit event."""
+    """Numbers, assesses and stores a ticket with its first audit event; with `teams`, routes
+    it to its owning team (a `routed` event)."""
     if new.channel not in CHANNELS:
         raise ValueError(f"unknown channel {new.channel!r}")
     category = new.category if new.category in CATEGORIES else "other"
@@ -178,6 +186,7 @@ def create_ticket(
             "recent_complaints": recent,
         },
     )
+    route_new(ticket, teams, actor=actor, now=now)
     session.add(ticket)
     session.flush()
     link_waiting_evidence(session, ticket, now)

@@ -17,6 +17,7 @@ from bot.analytics.figures import (
     DRILL_FIELDS,
     DrillDown,
     Filters,
+    by_team,
     drill_down,
     summary,
     timeseries,
@@ -150,6 +151,40 @@ async def timeseries_endpoint(
         ]
         return _csv(export.table_csv(items, ("day", *names)), "timeseries")
     return found
+
+
+@router.get(
+    "/teams",
+    responses=CSV_TOO,
+    summary="Figures per owning team",
+    description="For each team of the teams file (tickets without a team under "
+    "`(none)`): volume, median minutes to first response and to resolution, SLA "
+    "compliance and CSAT, largest team first. `format=csv`: one row per team.\n" + ROLES_DOC,
+)
+async def teams_endpoint(
+    request: Request,
+    _actor: Actor = Depends(analysts),
+    filters: Filters = Depends(filters_from),
+    format: Format = Query(default="json"),
+) -> Any:
+    found = await _read(request, lambda session: by_team(session, filters))
+    if format == "csv":
+        items = [
+            {
+                "team": row["team"],
+                "total": row["total"],
+                "first_response_median_minutes": row["first_response_median_minutes"],
+                "resolution_median_minutes": row["resolution_median_minutes"],
+                "sla_compliance_pct": row["sla"]["compliance_pct"],
+                "csat_rated": row["csat"]["rated"],
+                "csat_average": row["csat"]["average"],
+            }
+            for row in found
+        ]
+        columns = ("team", "total", "first_response_median_minutes", "resolution_median_minutes",
+                   "sla_compliance_pct", "csat_rated", "csat_average")  # fmt: skip
+        return _csv(export.table_csv(items, columns), "teams")
+    return {"filters": filters.shown(), "teams": found}
 
 
 @router.get(

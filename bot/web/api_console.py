@@ -35,6 +35,7 @@ from bot.tickets.service import (
     lock_ticket,
     ticket_to_dict,
 )
+from bot.tickets.teams import mine_first
 from bot.web.api_tickets import Severity, TicketOut, _policy
 from bot.web.auth import (
     CONSOLE_COOKIE,
@@ -315,14 +316,19 @@ def queue_snapshot(request_state: Any, now: Any) -> dict[str, Any]:
     "/api/queue",
     summary="Tickets waiting for an agent, in serving order",
     description="Severity first (urgent, major, general), then reopened tickets, then "
-    "the longest wait." + AUTH_DOC,
+    "the longest wait. With teams (COMPLAINTBOT_TEAMS), the tickets of the agent's teams "
+    "come first, each part in that order; `position` stays the serving order." + AUTH_DOC,
     response_model=QueueOut,
 )
 async def queue_list(
-    request: Request, _agent: ConsoleAgent = Depends(console_agent)
+    request: Request, agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
     now = _clock(request)()
-    return await anyio.to_thread.run_sync(queue_snapshot, request.app.state, now)
+    snapshot = await anyio.to_thread.run_sync(queue_snapshot, request.app.state, now)
+    teams = getattr(request.app.state, "teams", None)
+    if teams is not None:  # my teams' tickets first; `position` stays the serving order
+        snapshot["items"] = mine_first(snapshot["items"], teams.of_member(agent.username))
+    return snapshot
 
 
 class ClaimedOut(BaseModel):

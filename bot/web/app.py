@@ -37,6 +37,7 @@ from bot.routing.router import Router
 from bot.routing.startup import StartupGrace
 from bot.tickets.remedy_policy import load_remedy_policy
 from bot.tickets.sla import load_policy
+from bot.tickets.teams import load_teams
 from bot.web import (
     api_alerts,
     api_analytics,
@@ -44,6 +45,7 @@ from bot.web import (
     api_console,
     api_locale,
     api_remedy,
+    api_teams,
     api_tickets,
     console_live,
     console_page,
@@ -160,6 +162,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         # Checked at start-up: a broken policy file stops the gateway with a clear message.
         app.state.remedy_policy = load_remedy_policy(settings.remedy_policy)
+        # The teams file too (None without one: no routing).
+        app.state.teams = load_teams(settings.teams)
         # Redis when COMPLAINTBOT_REDIS_URL is set, else the embedded queue in the database.
         app.state.queue = await anyio.to_thread.run_sync(
             lambda: make_queue(settings, app.state.sessions)
@@ -335,6 +339,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_locale.router)
     app.include_router(api_canned.router)
     app.include_router(api_remedy.router)
+    app.include_router(api_teams.router)
     app.include_router(api_analytics.router)
     app.include_router(api_analytics.improvements)
     app.include_router(console_live.router)

@@ -5,6 +5,9 @@ Frames to the console (JSON objects with a "type"):
     {"type": "queue", "items": [queue row, ...], "agents_on_duty": N}   when the queue changed
     {"type": "messages", "messages": [message, ...]}   new messages of conversations the
                                                        agent has (customer's, bot's, theirs)
+    {"type": "flash", "kind": "team_handover", "ticket_id", "team", "reason", "by"}
+                                                       a ticket was handed to one of the
+                                                       agent's teams (teams.yml)
     {"type": "signed_out"}                             the session ended; the socket closes
     {"type": "pong"}
     {"type": "error", "message": "..."}              a frame it could not read (the socket
@@ -34,6 +37,7 @@ from starlette.websockets import WebSocketDisconnect
 from bot.clock import utcnow
 from bot.conversations.models import Conversation, Message
 from bot.handoff import desk
+from bot.tickets.models import TicketEvent
 from bot.web.api_console import queue_snapshot
 from bot.web.auth import CONSOLE_COOKIE, ConsoleAgent, console_agent_for
 
@@ -72,8 +76,10 @@ class ConsoleLive:
 
 
 def _queue_key(snapshot: dict[str, Any]) -> str:
-    """What makes the queue look different (not the waiting times: the console ticks those)."""
-    rows = [(r["ticket_id"], r["severity"], r["boost"], r["position"]) for r in snapshot["items"]]
+    """What makes the queue look different (not the waiting times: the console ticks those;
+    a ticket's team, since a hand-over moves it in the queue of its old and new team)."""
+    rows = [(r["ticket_id"], r["severity"], r["boost"], r["position"], r.get("team"))
+            for r in snapshot["items"]]  # fmt: skip
     return json.dumps([rows, snapshot["agents_on_duty"]])
 
 
@@ -102,6 +108,33 @@ def _last_message_id(state: Any) -> int:
         return int(session.execute(select(func.max(Message.id))).scalar_one() or 0)
 
 
+def _last_event_id(state: Any) -> int:
+    with state.sessions() as session:
+        return int(session.execute(select(func.max(TicketEvent.id))).scalar_one() or 0)
+
+
+def _handovers(state: Any, username: str, after: int) -> tuple[list[dict[str, Any]], int]:
+    """Flashes for the hand-overs to `username`'s teams after event id `after`; the cursor."""
+    teams = getattr(state, "teams", None)
+    if teams is None:
+        return [], after
+    mine = set(teams.of_member(username))
+    with state.sessions() as session:
+        rows = session.execute(
+            select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.actor, TicketEvent.data)
+            .where(TicketEvent.id > after, TicketEvent.action == "handed_over")
+            .order_by(TicketEvent.id)
+            .limit(100)
+        ).all()
+    flashes = [
+        {"type": "flash", "kind": "team_handover", "ticket_id": ticket_id,
+         "team": data["to"], "reason": data.get("reason"), "by": actor}
+        for _id, ticket_id, actor, data in rows
+        if data and data.get("to") in mine and actor != f"agent:{username}"
+    ]  # fmt: skip
+    return flashes, rows[-1][0] if rows else after
+
+
 def _same_origin(websocket: WebSocket) -> bool:
     """Browsers send Origin on every WebSocket handshake; it must be this gateway."""
     origin = websocket.headers.get("origin")
@@ -116,6 +149,7 @@ async def _push(websocket: WebSocket, agent: ConsoleAgent, live: ConsoleLive) ->
     wake = live.waiter()
     try:
         cursor = await anyio.to_thread.run_sync(_last_message_id, state)
+        event_cursor = await anyio.to_thread.run_sync(_last_event_id, state)
         shown_queue = ""
         polls = 0
         while True:
@@ -130,6 +164,11 @@ async def _push(websocket: WebSocket, agent: ConsoleAgent, live: ConsoleLive) ->
             )
             if messages:
                 await websocket.send_json({"type": "messages", "messages": messages})
+            flashes, event_cursor = await anyio.to_thread.run_sync(
+                _handovers, state, agent.username, event_cursor
+            )
+            for flash in flashes:
+                await websocket.send_json(flash)
             polls += 1
             if polls % RECHECK_SESSION_EVERY == 0:
                 still = await anyio.to_thread.run_sync(

@@ -19,6 +19,7 @@ from bot.db import transaction
 from bot.paths import DEFAULT_SLA_POLICY
 from bot.tickets.service import NewTicket, create_ticket
 from bot.tickets.sla import load_policy
+from bot.tickets.teams import Teams
 from bot.web.app import create_app
 
 SERVICE_TOKEN = "service-token-for-tests-0123456789"
@@ -86,8 +87,13 @@ def make_agents(db: sessionmaker[Session]) -> dict[str, str]:
 
 
 def new_ticket(
-    db: sessionmaker[Session], sender: str = "cust-1", now: datetime = NOW, **fields: object
+    db: sessionmaker[Session],
+    sender: str = "cust-1",
+    now: datetime = NOW,
+    teams: Teams | None = None,
+    **fields: object,
 ) -> str:
+    """A ticket made as the bot makes it (`teams`: routed as by the action server's)."""
     values: dict[str, object] = {
         "channel": "rest",
         "sender_id": sender,
@@ -99,7 +105,7 @@ def new_ticket(
     values.update(fields)
     with transaction(db) as session:
         new = NewTicket(**values)  # type: ignore[arg-type]
-        return create_ticket(session, new=new, policy=POLICY, now=now).id
+        return create_ticket(session, new=new, policy=POLICY, now=now, teams=teams).id
 
 
 @pytest.fixture

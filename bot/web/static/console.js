@@ -115,6 +115,7 @@
     $("dashboard-link").hidden = !LEADS[agent.role];
     connect();
     loadMine();
+    loadTeams();
     loadCanned();
     loadRemedyPolicy();
     loadAlerts();
@@ -206,6 +207,7 @@
       if (frame.type === "queue") renderQueue(frame);
       else if (frame.type === "messages") onMessages(frame.messages || []);
       else if (frame.type === "signed_out") signedOut();
+      else if (frame.type === "flash") onFlash(frame);
     };
     socket.onclose = function () {
       showLive("live.reconnecting");
@@ -222,7 +224,7 @@
   }
 
   function renderQueue(frame) {
-    queueRows = frame.items || [];
+    queueRows = mineFirst(frame.items || []);
     queueAt = Date.now();
     var list = $("queue");
     list.textContent = "";
@@ -239,6 +241,7 @@
       head.appendChild(el("span", "position", "#" + row.position));
       head.appendChild(badge(row.severity));
       head.appendChild(el("strong", null, row.ticket_id));
+      if (row.team) head.appendChild(el("span", "team-tag", teamTitle(row.team)));
       var wait = el("span", "waiting");
       wait.dataset.base = row.waiting_seconds;
       wait.textContent = duration(row.waiting_seconds);
@@ -370,6 +373,7 @@
       fillReplies($("canned"), $("canned-lang").value);
       $("validity").value = ticket.validity || "";
       showRemedyState(ticket);
+      showTeam();
     }, showChatError);
   }
 
@@ -666,6 +670,71 @@
       return t("transfer.done", { agent: ticket.assigned_agent });
     });
   });
+
+  // --- teams (teams.yml): my team first, the ticket's team, hand-over (流转), flashes ---------
+
+  var teams = { teams: [], mine: [] };
+  var teamsLoaded = Promise.resolve(teams);
+
+  function loadTeams() {
+    teamsLoaded = api("GET", "/api/teams").then(function (found) {
+      teams = found;
+      return found;
+    }, function () { return teams; });
+  }
+
+  function teamTitle(name) {
+    var team = teams.teams.filter(function (x) { return x.name === name; })[0];
+    var titles = (team && team.title) || {};
+    return titles[window.I18n.locale()] || titles.en || name;
+  }
+
+  // The queue in serving order, my teams' tickets first (as GET /api/queue lists it).
+  function mineFirst(rows) {
+    var mine = {};
+    (teams.mine || []).forEach(function (name) { mine[name] = true; });
+    return rows.filter(function (row) { return mine[row.team]; })
+      .concat(rows.filter(function (row) { return !mine[row.team]; }));
+  }
+
+  function showTeam() {
+    var ticketId = current.ticketId;
+    teamsLoaded.then(function () {
+      if (!teams.teams.length) { $("team-form").hidden = true; return null; }
+      return api("GET", "/api/tickets/" + encodeURIComponent(ticketId) + "/team");
+    }).then(function (found) {
+      if (!found || !current || current.ticketId !== ticketId) return;
+      $("ticket-team").textContent = found.team ? teamTitle(found.team) : t("team.none");
+      var select = $("team-to");
+      select.textContent = "";
+      teams.teams.forEach(function (team) {
+        if (team.name === found.team) return;
+        var option = el("option", null, teamTitle(team.name));
+        option.value = team.name;
+        select.appendChild(option);
+      });
+      $("team-form").hidden = false;
+    }, function () { $("team-form").hidden = true; });
+  }
+
+  $("team-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    ticketAction("/team", { team: $("team-to").value, reason: $("team-reason").value.trim() },
+      function (found) {
+        $("team-reason").value = "";
+        return t("team.done", { team: teamTitle(found.team) });
+      });
+  });
+
+  function onFlash(frame) {
+    if (frame.kind !== "team_handover") return;
+    var box = $("team-flash");
+    box.textContent = t("team.flash",
+      { id: frame.ticket_id, team: teamTitle(frame.team), reason: frame.reason || "" });
+    box.hidden = false;
+  }
+
+  $("team-flash").addEventListener("click", function () { $("team-flash").hidden = true; });
 
   // --- severity: agents raise it, supervisors and admins also lower it ---------------------
 
