@@ -6,7 +6,6 @@ labels and date formats that fill their placeholders.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -116,8 +115,6 @@ def format_deadline(moment: datetime, zone: ZoneInfo, lang: str | None) -> str:
 
 # Where a cut reads best: after a clause or sentence ends (Chinese or Latin punctuation).
 CLAUSE_ENDS = frozenset("，。！？；：、,.!?;:")
-# A word of Latin letters or digits (Chinese text may be cut between any two characters).
-_WORD_CHAR = re.compile(r"[A-Za-z0-9'’-]")
 
 
 def _latin(char: str) -> bool:
@@ -135,8 +132,8 @@ def cut(text: str, limit: int) -> str:
     ends = [
         i
         for i, char in enumerate(room)
-        if char in CLAUSE_ENDS and i >= len(room) // 2 and not _WORD_CHAR.match(text[i + 1])
-    ]  # "3.5 kg" and "no.1" go on: no clause ends inside them
+        if char in CLAUSE_ENDS and i >= len(room) // 2 and not _latin(text[i + 1])
+    ]  # "3.5 kg", "no.1", "a.b" go on: no clause ends inside them
     if ends:
         room = room[: ends[-1]]
     elif _latin(text[limit - 1]) and _latin(room[-1]):  # a word or number goes on

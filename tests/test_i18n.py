@@ -185,6 +185,7 @@ def test_shorten(text: str | None, limit: int, expected: str) -> None:
         ("电水壶烧水的时候漏电了我的手被电了一下很疼", 10, "电水壶烧水的时候漏…"),
         # A decimal point or "no.1" is not the end of a clause.
         ("it weighs 3.5 kg and arrived", 12, "it weighs…"),
+        ("a bc window.__xss and so on", 20, "a bc window.__xss…"),
         # One word longer than the room has to be cut inside.
         ("x" * 30, 10, "x" * 9 + "…"),
         ("short", 10, "short"),

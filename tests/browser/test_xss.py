@@ -153,7 +153,11 @@ def test_the_dashboard_shows_customer_markup_as_text(open_page, gateway):
     expect(page.locator("#warnings li", has_text="the kettle shocked me").first).to_contain_text(
         ATTACK
     )
-    cause.get_by_role("button").click()
+    # The improvement-action form titled with the root cause shows it as text too.
+    cause.locator("button.secondary").click()
+    expect(page.locator("#action-form-title")).to_contain_text(ATTACK)
+    _nothing_ran(page, title)
+    cause.locator("button.link").click()
     expect(page.locator("#drill-rows tr")).to_have_count(12)
     expect(page.locator("#drill-rows td", has_text="the kettle shocked me").first).to_have_text(
         ATTACK
