@@ -358,6 +358,59 @@
     return new URLSearchParams({ since: since, until: until }).toString();
   }
 
+  // --- per team (teams.yml): the range's figures, and each team's open tickets now --------
+
+  var lastTeams = null;
+
+  function loadTeamFigures() {
+    Promise.all([
+      api("GET", "/api/teams"),
+      api("GET", "/api/analytics/teams?" + query()),
+      api("GET", "/api/teams/queues")
+    ]).then(function (found) {
+      lastTeams = found;
+      showTeams(found);
+    }, function () { $("teams-box").hidden = true; });
+  }
+
+  function showTeams(found) {
+    var config = found[0], figures = found[1].teams, queues = found[2].teams;
+    $("teams-box").hidden = !config.teams.length;
+    if (!config.teams.length) return;
+    var titles = {}, byTeam = {}, open = {};
+    config.teams.forEach(function (team) { titles[team.name] = team.title || {}; });
+    figures.forEach(function (row) { byTeam[row.team] = row; });
+    queues.forEach(function (row) { open[row.team] = row; });
+    var names = config.teams.map(function (team) { return team.name; });
+    Object.keys(byTeam).concat(Object.keys(open)).forEach(function (name) {
+      if (names.indexOf(name) < 0) names.push(name);
+    });
+    var body = $("teams-rows");
+    body.textContent = "";
+    names.forEach(function (name) {
+      var row = byTeam[name], queue = open[name] || {};
+      var title = name === "(none)" ? t("teams.none")
+        : (titles[name] || {})[window.I18n.locale()] || (titles[name] || {}).en || name;
+      var tr = el("tr");
+      tr.dataset.team = name;
+      [
+        title,
+        row ? String(row.total) : "0",
+        minutes(row ? row.first_response_median_minutes : null),
+        minutes(row ? row.resolution_median_minutes : null),
+        pct(row ? row.sla.compliance_pct : null),
+        row && row.csat.average !== null
+          ? t("kpi.csat_value", { average: row.csat.average, rated: row.csat.rated }) : "—",
+        String(queue.open || 0),
+        String(queue.unassigned || 0),
+        String(queue.breached || 0),
+        queue.oldest_age_minutes === null || queue.oldest_age_minutes === undefined
+          ? "—" : minutes(queue.oldest_age_minutes)
+      ].forEach(function (text) { tr.appendChild(el("td", text)); });
+      body.appendChild(tr);
+    });
+  }
+
   function show(found) {
     showKpis(found[0]);
     showCharts(found[0], found[1]);
@@ -372,6 +425,7 @@
     $("status").textContent = t("common.loading");
     $("board").removeAttribute("data-ready");
     setExports();
+    loadTeamFigures();
     Promise.all([
       api("GET", "/api/analytics/summary?" + query()),
       api("GET", "/api/analytics/timeseries?" + query({ by: "category" })),
@@ -535,6 +589,7 @@
     if (!who) return;
     showPerson();
     if (lastFound) show(lastFound);
+    if (lastTeams) showTeams(lastTeams);
     $("drill").hidden = true;
   });
 
