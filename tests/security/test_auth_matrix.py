@@ -50,6 +50,7 @@ PUBLIC = {
     "/healthz/ready": "readiness probe (DESIGN §7)",
     "/api/console/login": "sign-in",
     "/api/console/logout": "sign-out (ends the caller's own session, if any)",
+    "/api/console/locales": "the pages' message catalogues and time zone (sign-in page)",
     "/openapi.json": "OpenAPI (DESIGN §7)",
     "/docs": "OpenAPI (DESIGN §7)",
     "/docs/oauth2-redirect": "OpenAPI (DESIGN §7)",
