@@ -13,7 +13,7 @@ from bot.config import Settings, load_settings
 from bot.db import make_engine, make_session_factory
 from bot.privacy import install_log_masking
 from bot.tickets.sla import SlaPolicy, load_policy
-from bot.tickets.teams import Teams, load_teams
+from bot.tickets.teams import Teams, load_teams, team_policy
 
 
 @dataclass
@@ -31,11 +31,12 @@ def get_services() -> Services:
     # Again here (see actions/__init__): catches handlers the server added after import.
     install_log_masking()
     settings = load_settings()
+    teams = load_teams(settings.teams)
     return Services(
         settings=settings,
         sessions=make_session_factory(make_engine(settings.database_url)),
-        policy=load_policy(settings.sla_policy),
-        teams=load_teams(settings.teams),
+        policy=team_policy(load_policy(settings.sla_policy), teams),
+        teams=teams,
     )
 
 

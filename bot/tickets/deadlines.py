@@ -60,13 +60,13 @@ def pending_deadlines(ticket: Ticket) -> list[Deadline]:
 
 
 def set_deadlines(ticket: Ticket, policy: SlaPolicy) -> None:
-    """Both due times for the ticket's severity and category: the first response counted
+    """Both due times for the ticket's severity, category and team: the first response counted
     from creation, the resolution from creation or the last reopening."""
     ticket.first_response_due = policy.deadlines(
-        ticket.severity, ticket.created_at, ticket.category
+        ticket.severity, ticket.created_at, ticket.category, ticket.team
     )[0]
     ticket.resolution_due = policy.resolution_due(
-        ticket.severity, resolution_clock_start(ticket), ticket.category
+        ticket.severity, resolution_clock_start(ticket), ticket.category, ticket.team
     )
 
 

@@ -91,7 +91,9 @@ def change_status(
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
         ticket.resolved_at = None
         # The customer is waiting again: the resolution clock restarts now.
-        ticket.resolution_due = policy.resolution_due(ticket.severity, now, ticket.category)
+        ticket.resolution_due = policy.resolution_due(
+            ticket.severity, now, ticket.category, ticket.team
+        )
         data["resolution_due"] = iso(ticket.resolution_due)
     event = record(ticket, actor=actor, action="status_changed", now=now, data=data)
     if target in RESPONDING_STATUSES:

@@ -21,7 +21,7 @@ from bot.tickets.models import CATEGORIES, CHANNELS, SEVERITIES, VALIDITIES, Tic
 from bot.tickets.numbering import next_ticket_id
 from bot.tickets.rules import assess
 from bot.tickets.sla import SlaPolicy
-from bot.tickets.teams import Teams, route_new
+from bot.tickets.teams import Teams, record_route
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ def create_ticket(
         email=new.contact_email,
         language=new.language,
     )
+    route = teams.route(category, new.product) if teams is not None else None
     suggestion = new.suggestion or category == "suggestion"
     recent = 0 if suggestion else count_recent(session, customer_id=customer.id, now=now)
     verdict = assess(
@@ -173,8 +174,9 @@ def create_ticket(
         sla_breached=False,
         escalation_threat=new.escalation_threat,
         customer_id=customer.id,
+        team=route.team if route is not None else None,
     )
-    deadlines.set_deadlines(ticket, policy)
+    deadlines.set_deadlines(ticket, policy)  # the team's own targets, when it has some
     record(
         ticket,
         actor=actor,
@@ -186,7 +188,8 @@ def create_ticket(
             "recent_complaints": recent,
         },
     )
-    route_new(ticket, teams, actor=actor, now=now)
+    if route is not None:
+        record_route(ticket, route, actor=actor, now=now)
     session.add(ticket)
     session.flush()
     link_waiting_evidence(session, ticket, now)

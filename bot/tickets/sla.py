@@ -8,7 +8,7 @@ either calendar time (24/7) or business time, when the policy defines business h
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,8 +99,14 @@ class SlaPolicy:
     business_hours: BusinessHours | None = None
     # (category, severity) -> targets replacing the severity's defaults for that category
     category_targets: dict[tuple[str, str], Targets] = field(default_factory=dict)
+    # (team, severity) -> targets of a team's own SLA (teams.yml), before any other
+    team_targets: dict[tuple[str, str], Targets] = field(default_factory=dict)
 
-    def targets_for(self, severity: str, category: str | None = None) -> Targets:
+    def targets_for(
+        self, severity: str, category: str | None = None, team: str | None = None
+    ) -> Targets:
+        if team is not None and (team, severity) in self.team_targets:
+            return self.team_targets[(team, severity)]
         if category is not None and (category, severity) in self.category_targets:
             return self.category_targets[(category, severity)]
         return self.targets.get(severity) or self.targets["general"]
@@ -112,19 +118,19 @@ class SlaPolicy:
         return start.astimezone(UTC) + duration
 
     def deadlines(
-        self, severity: str, start: datetime, category: str | None = None
+        self, severity: str, start: datetime, category: str | None = None, team: str | None = None
     ) -> tuple[datetime, datetime]:
         """(first_response_due, resolution_due) for a ticket of `severity` opened at `start`."""
-        targets = self.targets_for(severity, category)
+        targets = self.targets_for(severity, category, team)
         return (
             self.due(start, targets.first_response, targets.clock),
             self.due(start, targets.resolution, targets.clock),
         )
 
     def resolution_due(
-        self, severity: str, start: datetime, category: str | None = None
+        self, severity: str, start: datetime, category: str | None = None, team: str | None = None
     ) -> datetime:
-        targets = self.targets_for(severity, category)
+        targets = self.targets_for(severity, category, team)
         return self.due(start, targets.resolution, targets.clock)
 
     def local(self, moment: datetime) -> datetime:
@@ -245,18 +251,34 @@ def _category_targets(
                 raise PolicyError(f"{where}: unknown severity")
             if not isinstance(entry, dict) or not entry:
                 raise PolicyError(f"{where}: expected first_response, resolution or clock")
-            default = base[severity]
-            clock = _clock(entry, default.clock, where, hours is not None)
-            overrides[(category, severity)] = Targets(
-                _target(entry["first_response"], clock, hours)
-                if "first_response" in entry
-                else default.first_response,
-                _target(entry["resolution"], clock, hours)
-                if "resolution" in entry
-                else default.resolution,
-                clock,
-            )
+            overrides[(category, severity)] = _override(entry, base[severity], where, hours)
     return overrides
+
+
+def _override(
+    entry: dict[str, Any], default: Targets, where: str, hours: BusinessHours | None
+) -> Targets:
+    """`default` with what `entry` sets (first_response, resolution, clock)."""
+    clock = _clock(entry, default.clock, where, hours is not None)
+    return Targets(
+        _target(entry["first_response"], clock, hours)
+        if "first_response" in entry
+        else default.first_response,
+        _target(entry["resolution"], clock, hours) if "resolution" in entry else default.resolution,
+        clock,
+    )
+
+
+def with_team_targets(policy: SlaPolicy, per_team: dict[str, dict[str, Any]]) -> SlaPolicy:
+    """The policy with teams' own targets (team -> severity -> first_response, resolution,
+    clock); a value left out comes from the severity's defaults."""
+    found: dict[tuple[str, str], Targets] = {}
+    hours = policy.business_hours
+    for team, per_severity in per_team.items():
+        for severity, entry in per_severity.items():
+            where = f"teams file: {team}.sla.{severity}"
+            found[(team, severity)] = _override(entry, policy.targets[severity], where, hours)
+    return replace(policy, team_targets=found)
 
 
 def load_policy(path: Path) -> SlaPolicy:

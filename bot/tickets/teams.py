@@ -12,21 +12,26 @@ teams:
     members: [alice, bob]        # agent usernames
     categories: [delivery]
     products: [sofa]             # matched in the ticket's product, case-insensitively
+    sla:                         # optional: the team's own targets (as in the SLA policy)
+      major: {first_response: 1h, resolution: 12h}
 ```
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.clock import iso
+from bot.tickets import deadlines
 from bot.tickets.audit import Actor, record
-from bot.tickets.models import CATEGORIES, Ticket
+from bot.tickets.models import CATEGORIES, SEVERITIES, Ticket
+from bot.tickets.sla import CLOCKS, PolicyError, SlaPolicy, parse_duration, with_team_targets
 
 MAX_TEAM_CHARS = 40  # the queue's team column (bot.handoff.queue)
 MAX_REASON_CHARS = 500
@@ -47,6 +52,8 @@ class Team:
     categories: frozenset[str]
     products: tuple[str, ...]  # casefolded
     title: dict[str, str]
+    # Own SLA targets per severity: {first_response, resolution, clock} (bot.tickets.sla).
+    sla: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,12 +134,49 @@ def _team(raw: Any, where: str) -> Team:
     if not isinstance(title, dict):
         raise TeamsError(f"{where}.title must be a text or a mapping of language to text")
     return Team(
+        sla=_sla(raw.get("sla"), f"{where}.sla"),
         name=name,
         members=frozenset(_names(raw.get("members"), f"{where}.members")),
         categories=frozenset(categories),
         products=tuple(p.casefold() for p in _names(raw.get("products"), f"{where}.products")),
         title={str(k): str(v) for k, v in title.items()},
     )
+
+
+def _sla(raw: Any, where: str) -> dict[str, dict[str, str]]:
+    """A team's own targets, checked here; turned into durations by team_policy."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise TeamsError(f"{where} must map severities to targets")
+    found: dict[str, dict[str, str]] = {}
+    for severity, entry in raw.items():
+        if severity not in SEVERITIES:
+            raise TeamsError(f"{where}: unknown severity {severity!r}")
+        if not isinstance(entry, dict) or not entry or set(entry) - {
+            "first_response", "resolution", "clock"
+        }:  # fmt: skip
+            raise TeamsError(f"{where}.{severity}: expected first_response, resolution or clock")
+        try:
+            for key in ("first_response", "resolution"):
+                if key in entry:
+                    parse_duration(entry[key])
+        except PolicyError as exc:
+            raise TeamsError(f"{where}.{severity}: {exc}") from None
+        if entry.get("clock", "calendar") not in CLOCKS:
+            raise TeamsError(f"{where}.{severity}.clock must be calendar or business")
+        found[str(severity)] = {str(k): str(v) for k, v in entry.items()}
+    return found
+
+
+def team_policy(policy: SlaPolicy, teams: Teams | None) -> SlaPolicy:
+    """The SLA policy with the teams' own targets (unchanged without teams)."""
+    if teams is None:
+        return policy
+    try:
+        return with_team_targets(policy, {t.name: t.sla for t in teams.teams.values() if t.sla})
+    except PolicyError as exc:
+        raise TeamsError(str(exc)) from None
 
 
 def parse_teams(raw: Any, where: str = "teams file") -> Teams:
@@ -169,21 +213,25 @@ def load_teams(path: Path | None) -> Teams | None:
     return parse_teams(raw, f"teams file {path}")
 
 
-def route_new(ticket: Ticket, teams: Teams | None, *, actor: Actor, now: datetime) -> None:
-    """Records the new ticket's owning team on it and on its trail (nothing without teams)."""
-    if teams is None:
-        return
-    route = teams.route(ticket.category, ticket.product)
-    ticket.team = route.team
+def record_route(ticket: Ticket, route: Route, *, actor: Actor, now: datetime) -> None:
+    """The new ticket's owning team on its trail (the team is set before its deadlines)."""
     record(ticket, actor=actor, action="routed", now=now,
            data={"team": route.team, "by": route.why})  # fmt: skip
 
 
 def hand_over(
-    ticket: Ticket, to_team: str, reason: str, teams: Teams, *, actor: Actor, now: datetime
+    ticket: Ticket,
+    to_team: str,
+    reason: str,
+    teams: Teams,
+    *,
+    actor: Actor,
+    now: datetime,
+    policy: SlaPolicy | None = None,
 ) -> str | None:
     """Passes the ticket to another team (流转) with a reason; returns the team it left.
-    The agent working on it lets it go: the receiving team picks it up."""
+    With `policy`, a receiving team with its own SLA targets has the deadlines recomputed
+    from the ticket's creation (shown on the event)."""
     reason = reason.strip()
     if not reason:
         raise HandOverError("say why the ticket goes to another team")
@@ -192,11 +240,17 @@ def hand_over(
     if to_team == ticket.team:
         raise HandOverError(f"the ticket is already with {to_team}")
     before = ticket.team
+    dues = (ticket.first_response_due, ticket.resolution_due)
     ticket.team = to_team
     ticket.updated_at = now
-    record(ticket, actor=actor, action="handed_over", now=now,
-           data={"from": before, "to": to_team, "reason": reason[:MAX_REASON_CHARS],
-                 "agent": ticket.assigned_agent})  # fmt: skip
+    data: dict[str, Any] = {"from": before, "to": to_team, "reason": reason[:MAX_REASON_CHARS],
+                            "agent": ticket.assigned_agent}  # fmt: skip
+    if policy is not None:
+        deadlines.set_deadlines(ticket, policy)
+        if (ticket.first_response_due, ticket.resolution_due) != dues:
+            data["first_response_due"] = iso(ticket.first_response_due)
+            data["resolution_due"] = iso(ticket.resolution_due)
+    record(ticket, actor=actor, action="handed_over", now=now, data=data)
     return before
 
 

@@ -24,7 +24,7 @@ from bot.tickets.numbering import normalise_ticket_id
 from bot.tickets.permissions import LEAD_ROLES, Forbidden
 from bot.tickets.service import OPEN_STATUSES, TicketNotFound, lock_ticket
 from bot.tickets.teams import MAX_REASON_CHARS, HandOverError, Teams, hand_over
-from bot.web.api_tickets import ERRORS
+from bot.web.api_tickets import ERRORS, _policy
 from bot.web.auth import ConsoleAgent, console_agent
 
 NO_TEAM = "(none)"
@@ -213,8 +213,9 @@ def check_hand_over(actor: Actor, ticket: Ticket, teams: Teams) -> None:
     description="The trail keeps every hop (`handed_over`: from, to, reason, by whom); the "
     "receiving team's members are told in the console and in the agents' Telegram group "
     "when there is one. The ticket keeps its agent and conversation until someone of the "
-    "new team takes it. Agents hand over their own tickets and their team's untaken ones; "
-    "supervisors and admins any. 409 without a teams file; 422 for an unknown team, the "
+    "new team takes it; a team with its own SLA targets gets the deadlines they give "
+    "(from the ticket's creation). Agents hand over their own tickets and their team's "
+    "untaken ones; supervisors and admins any. 409 without a teams file; 422 for an unknown team, the "
     "same team or an empty reason." + AUTH_DOC,
     response_model=TicketTeamOut,
 )
@@ -225,13 +226,14 @@ async def hand_over_endpoint(
     if teams is None:
         raise HTTPException(409, detail="no teams are set up (COMPLAINTBOT_TEAMS)")
     canonical = _canonical(ticket_id)
-    now = _now(request)
+    now, policy = _now(request), _policy(request)
 
     def work() -> dict[str, Any]:
         with transaction(request.app.state.sessions) as session:
             ticket = lock_ticket(session, canonical)
             check_hand_over(agent.actor, ticket, teams)
-            hand_over(ticket, body.team, body.reason, teams, actor=agent.actor, now=now)
+            hand_over(ticket, body.team, body.reason, teams, actor=agent.actor, now=now,
+                      policy=policy)  # fmt: skip
             session.flush()
             return _ticket_team(ticket)
 

@@ -37,7 +37,7 @@ from bot.routing.router import Router
 from bot.routing.startup import StartupGrace
 from bot.tickets.remedy_policy import load_remedy_policy
 from bot.tickets.sla import load_policy
-from bot.tickets.teams import load_teams
+from bot.tickets.teams import load_teams, team_policy
 from bot.web import (
     api_alerts,
     api_analytics,
@@ -146,7 +146,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         # One way out to customers on any channel; channels register their deliverers.
         app.state.outbound = Outbound(app.state.sessions)
-        policy = load_policy(settings.sla_policy)
+        # The teams file (None without one: no routing), checked at start-up; its teams' own
+        # SLA targets join the policy.
+        app.state.teams = load_teams(settings.teams)
+        policy = team_policy(load_policy(settings.sla_policy), app.state.teams)
+        app.state.sla_policy = policy
 
         # Hooks for agents: built before the parts they reach (the Telegram channel).
         def ticket_queued(ticket_id: str) -> None:
@@ -162,8 +166,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         # Checked at start-up: a broken policy file stops the gateway with a clear message.
         app.state.remedy_policy = load_remedy_policy(settings.remedy_policy)
-        # The teams file too (None without one: no routing).
-        app.state.teams = load_teams(settings.teams)
         # Redis when COMPLAINTBOT_REDIS_URL is set, else the embedded queue in the database.
         app.state.queue = await anyio.to_thread.run_sync(
             lambda: make_queue(settings, app.state.sessions)

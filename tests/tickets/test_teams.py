@@ -15,7 +15,14 @@ from bot.paths import DEFAULT_SLA_POLICY
 from bot.tickets.audit import Actor
 from bot.tickets.service import NewTicket, create_ticket, get_ticket
 from bot.tickets.sla import load_policy
-from bot.tickets.teams import HandOverError, TeamsError, hand_over, load_teams, parse_teams
+from bot.tickets.teams import (
+    HandOverError,
+    TeamsError,
+    hand_over,
+    load_teams,
+    parse_teams,
+    team_policy,
+)
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 POLICY = load_policy(DEFAULT_SLA_POLICY)
@@ -83,12 +90,12 @@ def test_load_teams(tmp_path):
         load_teams(tmp_path / "missing.yml")
 
 
-def _new(sessions, teams, **fields) -> str:
+def _new(sessions, teams, policy=POLICY, **fields) -> str:
     values = {"channel": "rest", "sender_id": "cust-1", "language": "en",
               "category": "delivery", "description": "parcel lost"}  # fmt: skip
     values.update(fields)
     with transaction(sessions) as session:
-        return create_ticket(session, new=NewTicket(**values), policy=POLICY, now=NOW,
+        return create_ticket(session, new=NewTicket(**values), policy=policy, now=NOW,
                              teams=teams).id  # fmt: skip
 
 
@@ -180,3 +187,55 @@ def test_figures_per_team(sessions):
             "csat": {"rated": 0, "average": None},
         },
     ]
+
+
+def test_a_team_with_its_own_sla_gets_its_deadlines(sessions):
+    raw = {
+        "teams": [
+            {"name": "logistics", "categories": ["delivery"]},
+            {"name": "safety", "categories": ["safety"],
+             "sla": {"general": {"first_response": "30m"}, "major": {"resolution": "6h"}}},
+        ]
+    }  # fmt: skip
+    teams = parse_teams(raw)
+    policy = team_policy(POLICY, teams)
+    assert team_policy(POLICY, None) is POLICY
+    ticket_id = _new(sessions, teams, category="safety", policy=policy)
+    plain = _new(sessions, teams, sender_id="c2", policy=policy)
+    with sessions() as session:
+        ticket, other = get_ticket(session, ticket_id), get_ticket(session, plain)
+        assert ticket.team == "safety" and ticket.severity == "major"  # a safety concern
+        # The team's 6 h to resolve a major one; the severity's 2 h for what it leaves out.
+        assert ticket.resolution_due - NOW == timedelta(hours=6)
+        assert ticket.first_response_due - NOW == timedelta(hours=2)
+        assert other.severity == "general"
+        assert (other.first_response_due - NOW, other.resolution_due - NOW) == (
+            timedelta(hours=24), timedelta(hours=72)
+        )  # fmt: skip
+    # Handed to the safety team, the parcel gets its targets too, on the trail.
+    with transaction(sessions) as session:
+        moved = get_ticket(session, plain)
+        hand_over(moved, "safety", "a sharp edge cut the customer", teams,
+                  actor=Actor.agent("sue", "supervisor"), now=NOW, policy=policy)  # fmt: skip
+        assert moved.first_response_due - NOW == timedelta(minutes=30)  # safety's, general
+        assert moved.resolution_due - NOW == timedelta(hours=72)
+        assert moved.events[-1].data["first_response_due"] == "2026-11-22T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("sla", "message"),
+    [
+        ({"urgentest": {"resolution": "1h"}}, "unknown severity"),
+        ({"major": {"resolution": "soon"}}, "bad duration"),
+        ({"major": {"respond": "1h"}}, "expected first_response, resolution or clock"),
+        ({"major": {"resolution": "1h", "clock": "lunar"}}, "calendar or business"),
+        ("fast", "must map severities"),
+    ],
+)
+def test_a_bad_team_sla_says_what_to_fix(sla, message):
+    with pytest.raises(TeamsError, match=message):
+        parse_teams({"teams": [{"name": "a", "sla": sla}]})
+    # A business clock needs business hours in the SLA policy (the shipped one has none).
+    teams = parse_teams({"teams": [{"name": "a", "sla": {"major": {"clock": "business"}}}]})
+    with pytest.raises(TeamsError, match="no business_hours"):
+        team_policy(POLICY, teams)
