@@ -442,3 +442,21 @@ def test_a_supervisor_filters_drills_down_plans_an_action_and_finds_any_ticket(
     first.click()
     expect(page).to_have_url(re.compile(r"/console#ticket="))
     expect(page.locator("#ticket-fields dd[data-field=id]")).to_have_text(ticket_id)
+
+
+def test_relative_times_move_on_with_the_clock(open_page, gateway):
+    """The transcript's and the deadlines' relative times follow the page's clock (driven
+    here: five minutes pass in an instant)."""
+    now = datetime.now(UTC)
+    _people(gateway.app, now)
+    ticket_id, quoted = _queue_a_chinese_complaint(gateway.app, now)
+    page = open_page(gateway.url, locale="zh-CN")
+    page.clock.install(time=now)
+    _sign_in_zh(page, "/console", "xiaoli")
+    page.get_by_role("button", name=f"领取 {ticket_id}").click()
+    first = page.locator("#transcript li .when").first
+    due = page.locator('#ticket-fields dd[data-field="first_response_due"]')
+    expect(due).to_have_text(f"{quoted} · 15分钟后")
+    page.clock.fast_forward("05:00")
+    expect(first).to_have_text(re.compile(r" · 5分钟前$"))
+    expect(due).to_have_text(f"{quoted} · 10分钟后")

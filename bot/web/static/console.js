@@ -269,10 +269,17 @@
     for (var i = 0; i < waits.length; i++) {
       waits[i].textContent = duration(Number(waits[i].dataset.base) + elapsed);
     }
-    // Deadlines' "in 2 hr." / "3 分钟前" move on with the clock.
-    var dated = document.querySelectorAll("#ticket-fields [data-at]");
+    // Deadlines' "in 2 hr." and the transcript's "3 分钟前" move on with the clock.
+    var dated = document.querySelectorAll("#ticket-fields [data-at], #transcript [data-at]");
     for (var k = 0; k < dated.length; k++) dated[k].textContent = localTime(dated[k].dataset.at);
   }, 1000);
+
+  // A time that the clock above keeps relative ("3 分钟前" becomes "4 分钟前").
+  function timeSpan(iso) {
+    var span = el("span", "when", localTime(iso));
+    if (iso) span.dataset.at = iso;
+    return span;
+  }
 
   $("claim-next").addEventListener("click", function () {
     api("POST", "/api/queue/claim").then(opened, showChatError);
@@ -453,8 +460,9 @@
     if (current) current.messages.push(message);
     var who = { customer: "from.customer", bot: "from.bot", system: "from.system" }[message.from];
     var item = el("li", "from-" + message.from);
-    item.appendChild(el("div", "who-line",
-      (who ? t(who) : message.name || t("from.agent")) + " · " + localTime(message.at)));
+    var whoLine = el("div", "who-line", (who ? t(who) : message.name || t("from.agent")) + " · ");
+    whoLine.appendChild(timeSpan(message.at));
+    item.appendChild(whoLine);
     var pressed = message.button;
     if (pressed) {
       item.classList.add("pressed");
