@@ -7,6 +7,7 @@ from bot.channels.telegram_posts import TelegramPost
 from bot.conversations.models import Conversation, InboundUpdate, Message
 from bot.customers.models import Customer
 from bot.handoff.models import AgentPresence, QueueClaim, QueueEntry
+from bot.practice.models import PracticeSession
 from bot.sla.models import AlertDelivery, Lease, SlaAlert
 from bot.tickets.evidence import Evidence
 from bot.tickets.models import Ticket, TicketCounter, TicketEvent
@@ -24,6 +25,7 @@ __all__ = [
     "InboundUpdate",
     "Lease",
     "Message",
+    "PracticeSession",
     "QueueClaim",
     "QueueEntry",
     "SlaAlert",

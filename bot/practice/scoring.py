@@ -85,7 +85,7 @@ class Score:
         }
 
 
-def _has(text: str, words: Sequence[str]) -> str | None:
+def has_any(text: str, words: Sequence[str]) -> str | None:
     lowered = text.lower()
     return next((word for word in words if word.lower() in lowered), None)
 
@@ -93,7 +93,7 @@ def _has(text: str, words: Sequence[str]) -> str | None:
 def offered_remedy(text: str) -> tuple[str, Decimal | None, str | None] | None:
     """(type, amount, currency) of the first remedy the text offers, or None."""
     for kind, words in REMEDY_WORDS.items():
-        if _has(text, words):
+        if has_any(text, words):
             found = AMOUNT.search(text)
             if found is None:
                 return kind, None, None
@@ -106,7 +106,7 @@ def offered_remedy(text: str) -> tuple[str, Decimal | None, str | None] | None:
 def _fact(persona: dict[str, Any], reply: str) -> Item:
     keys = [str(persona[k]) for k in ("product", "order_id") if persona.get(k)]
     keys += list(CATEGORY_WORDS.get(str(persona.get("category")), ()))
-    hit = _has(reply, keys)
+    hit = has_any(reply, keys)
     if hit:
         return Item("fact", True, f"restates the case ({hit!r})")
     return Item("fact", False, "does not restate the case: name the product, order or problem")
@@ -124,13 +124,13 @@ def score(
     first = replies[0] if replies else ""
     everything = "\n".join(replies)
     items = [_fact(persona, first)]
-    feeling = _has(first, EMPATHY)
+    feeling = has_any(first, EMPATHY)
     items.append(Item("feeling", bool(feeling), f"acknowledges the feeling ({feeling!r})"
                       if feeling else "no acknowledgement of how the customer feels"))  # fmt: skip
     when = TIME.search(first)
     items.append(Item("plan", bool(when), f"gives a plan with a time ({when.group(0)!r})"
                       if when else "no plan with a time: say what happens next and by when"))  # fmt: skip
-    blame = _has(everything, BLAME)
+    blame = has_any(everything, BLAME)
     items.append(Item("no_blame", not blame, f"blames the customer ({blame!r})"
                       if blame else "no blame words"))  # fmt: skip
     items.append(_remedy(everything, policy, role))

@@ -44,6 +44,7 @@ from bot.web import (
     api_canned,
     api_console,
     api_locale,
+    api_practice,
     api_remedy,
     api_teams,
     api_tickets,
@@ -342,6 +343,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_canned.router)
     app.include_router(api_remedy.router)
     app.include_router(api_teams.router)
+    app.include_router(api_practice.router)
     app.include_router(api_analytics.router)
     app.include_router(api_analytics.improvements)
     app.include_router(console_live.router)
