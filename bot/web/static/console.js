@@ -116,6 +116,7 @@
     connect();
     loadMine();
     loadTeams();
+    loadPractice();
     loadCanned();
     loadRemedyPolicy();
     loadAlerts();
@@ -687,6 +688,7 @@
   function loadTeams() {
     teamsLoaded = api("GET", "/api/teams").then(function (found) {
       teams = found;
+      renderQueue({ items: queueRows }); // my team first, with the teams' titles
       return found;
     }, function () { return teams; });
   }
@@ -743,6 +745,112 @@
   }
 
   $("team-flash").addEventListener("click", function () { $("team-flash").hidden = true; });
+
+  // --- practice (模拟投诉): a simulated customer in the chat pane, then the score -----------
+
+  var practice = null; // the practice session on screen
+  var practicePersonas = [];
+  var PRACTICE_ITEMS = {
+    fact: "practice.item_fact", feeling: "practice.item_feeling", plan: "practice.item_plan",
+    no_blame: "practice.item_no_blame", remedy: "practice.item_remedy",
+    speed: "practice.item_speed"
+  };
+
+  function loadPractice() {
+    api("GET", "/api/practice/personas").then(function (found) {
+      practicePersonas = found;
+      fillPersonas();
+    }, function () {});
+    if (LEADS[me.role]) loadPracticeHistory();
+  }
+
+  // The simulated customers who speak the console's language.
+  function fillPersonas() {
+    var lang = window.I18n.locale() === "zh-CN" ? "zh" : "en";
+    var select = $("practice-persona");
+    select.textContent = "";
+    practicePersonas.forEach(function (persona) {
+      if (persona.lang !== lang) return;
+      var option = el("option", null, (persona.name || persona.id) + " · " +
+        label("category", persona.category));
+      option.value = persona.id;
+      select.appendChild(option);
+    });
+  }
+
+  function loadPracticeHistory() {
+    api("GET", "/api/practice/history").then(function (found) {
+      var list = $("practice-history");
+      list.textContent = "";
+      found.items.forEach(function (row) {
+        list.appendChild(el("li", null, t("practice.history_row", {
+          agent: row.agent, persona: row.persona.name || row.persona.id,
+          points: row.score ? row.score.points : "—", out_of: row.score ? row.score.out_of : "—"
+        })));
+      });
+      $("practice-history-box").hidden = false;
+    }, function () {});
+  }
+
+  function showPractice(session) {
+    practice = session;
+    $("transcript").textContent = "";
+    session.turns.forEach(function (turn) {
+      var item = el("li", turn.from === "customer" ? "from-customer" : "from-agent");
+      item.appendChild(el("div", "who-line", turn.from === "customer"
+        ? t("practice.customer", { name: session.persona.name || "" }) : t("practice.you")));
+      item.appendChild(el("div", "text", turn.text));
+      $("transcript").appendChild(item);
+    });
+    $("practice-emotion").textContent = t("practice.emotion",
+      { emotion: label("emotion", session.emotion) });
+    var over = !!session.finished_at;
+    $("send").hidden = over;
+    $("practice-end").hidden = over;
+    $("practice-score").hidden = !over;
+    if (over) {
+      $("practice-points").textContent = t("practice.points",
+        { points: session.score.points, out_of: session.score.out_of,
+          wish: label("resolution", session.score.satisfied_by) });
+      var reasons = $("practice-reasons");
+      reasons.textContent = "";
+      session.score.items.forEach(function (item) {
+        var line = el("li", item.passed ? "passed" : "failed",
+          (item.passed ? "✓ " : "✗ ") + t(PRACTICE_ITEMS[item.name]) + ": " + item.reason);
+        line.dataset.item = item.name;
+        reasons.appendChild(line);
+      });
+      if (LEADS[me.role]) loadPracticeHistory();
+    }
+  }
+
+  $("practice-start").addEventListener("click", function () {
+    api("POST", "/api/practice/sessions", { persona_id: $("practice-persona").value })
+      .then(function (session) {
+        current = null;
+        $("ticket-pane").hidden = true;
+        $("chat-empty").hidden = true;
+        $("chat-error").textContent = "";
+        showPractice(session);
+      }, showChatError);
+  });
+
+  $("practice-end").addEventListener("click", function () {
+    if (!practice) return;
+    api("POST", "/api/practice/sessions/" + practice.id + "/finish").then(showPractice,
+      showChatError);
+  });
+
+  // The chat pane's send form answers the simulated customer while no ticket is open.
+  $("send").addEventListener("submit", function (event) {
+    if (!practice || current || practice.finished_at) return;
+    event.preventDefault();
+    var box = $("message");
+    var text = box.value.trim();
+    if (!text) return;
+    api("POST", "/api/practice/sessions/" + practice.id + "/replies", { text: text })
+      .then(function (session) { box.value = ""; showPractice(session); }, showChatError);
+  });
 
   // --- severity: agents raise it, supervisors and admins also lower it ---------------------
 
@@ -1054,6 +1162,7 @@
     showName();
     renderQueue({ items: queueRows });
     renderMine();
+    fillPersonas();
     if (remedyPolicy) {
       fillSelect($("remedy-type"), remedyPolicy.types.map(function (rule) { return rule.type; }),
         "remedy_type");
