@@ -22,7 +22,7 @@ test: setup  ## the whole suite: unit + integration against the real trained mod
 	@$(CB) train
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-fast: setup  ## the inner loop: every test that needs neither the trained model nor Chromium, but the few slow ones (< 3 min)
+test-fast: setup  ## the inner loop: every test that needs neither the trained model nor Chromium, but the few slow ones (target < 3 min; README: Test tiers)
 	@$(VENV)/bin/python -m pytest -m "not stack and not browser and not slow" $(PYTEST_ARGS)
 
 flake-hunt: setup  ## the timing-sensitive tests 20 times (FLAKE_COUNT=n, FLAKE_LOAD=1 busy cores, FLAKE_STACK=1)
