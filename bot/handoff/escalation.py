@@ -19,6 +19,7 @@ from bot.tickets.evidence import latest_open_ticket
 from bot.tickets.models import Ticket
 from bot.tickets.service import NewTicket, add_note, create_ticket, get_ticket
 from bot.tickets.sla import SlaPolicy
+from bot.tickets.teams import Teams
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def escalate_for_human(
     now: datetime,
     ticket_id: str | None = None,
     note: str | None = None,
+    teams: Teams | None = None,
 ) -> Handoff:
     """Escalates `ticket_id` if it is still waiting, else the customer's latest open ticket,
     else a new ticket made from `new`; `note` goes on an existing ticket's trail."""
@@ -57,7 +59,7 @@ def escalate_for_human(
         ticket = latest_open_ticket(session, channel=new.channel, sender_id=new.sender_id)
     created = ticket is None
     if ticket is None:
-        ticket = create_ticket(session, new=new, policy=policy, now=now, actor=actor)
+        ticket = create_ticket(session, new=new, policy=policy, now=now, actor=actor, teams=teams)
     elif note:
         add_note(ticket, note, actor=actor, now=now)
     if lifecycle.can_transition(ticket.status, "escalated") and ticket.assigned_agent is None:

@@ -32,6 +32,7 @@ from bot.routing.rasa_client import RasaClient, RasaUnavailable
 from bot.routing.startup import StartupGrace
 from bot.routing.unavailable import hold_for_human
 from bot.tickets.sla import SlaPolicy
+from bot.tickets.teams import Teams
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -127,6 +128,7 @@ class Router:
         allowed_intents: frozenset[str],
         max_chars: int,
         policy: SlaPolicy | None = None,
+        teams: Teams | None = None,
         handover: Handover | None = None,
         on_customer_message: Callable[[int], None] | None = None,
         clock: Clock = utcnow,
@@ -141,6 +143,7 @@ class Router:
         # With a policy, a message the bot cannot answer is put on a ticket for a human;
         # with a handover, that ticket is queued, and the bot's own handoffs are carried out.
         self.policy = policy
+        self.teams = teams  # routes those tickets to their team (teams.yml)
         self.handover = handover
         # Told the conversation id when a message arrives for a human (owner queue or
         # agent), so the console can show it at once.
@@ -220,6 +223,7 @@ class Router:
                 reason=reason,
                 policy=self.policy,
                 now=self.clock(),
+                teams=self.teams,
             )
 
     async def _bot_unavailable(

@@ -17,6 +17,7 @@ from bot.nlu import emotion, entities
 from bot.tickets.audit import SYSTEM
 from bot.tickets.service import NewTicket
 from bot.tickets.sla import SlaPolicy
+from bot.tickets.teams import Teams
 
 DESCRIPTION_CHARS = 2000
 
@@ -31,6 +32,7 @@ def hold_for_human(
     reason: str,
     policy: SlaPolicy,
     now: datetime,
+    teams: Teams | None = None,
 ) -> Handoff:
     """Puts `text` on the customer's open ticket (or a new one) and escalates it for a human.
 
@@ -57,4 +59,5 @@ def hold_for_human(
         policy=policy,
         now=now,
         note=f"[{reason}] {text[:DESCRIPTION_CHARS]}",
+        teams=teams,
     )

@@ -186,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allowed_intents=domain_intents(),
             max_chars=settings.max_message_chars,
             policy=policy,
+            teams=app.state.teams,
             handover=app.state.handover,
             on_customer_message=customer_message,
             startup=app.state.startup,

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import yaml
+from sqlalchemy import select
 from web.conftest import NOW, gateway_client, make_agents, new_ticket
 from web.test_console_api import PASSWORD, give_password, queue_ticket
 
@@ -193,3 +194,16 @@ def test_without_a_teams_file_nothing_changes(client, tokens, make_ticket):
     assert (
         client.get("/api/tickets/CP-20261122-9999/team", headers=tokens["alice"]).status_code == 404
     )
+
+
+def test_a_ticket_made_while_the_bot_is_down_is_routed_too(teamed, heads):
+    # Rasa's URL leads nowhere: the gateway puts the message on a ticket for a human.
+    answer = teamed.post("/webhooks/rest/webhook",
+                         json={"sender": "down-1", "message": "my order never came"})  # fmt: skip
+    assert answer.status_code == 200
+    with teamed.app.state.sessions() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == "down-1")).one()
+        assert (ticket.category, ticket.team) == ("other", "coordination")
+        assert [e.data for e in ticket.events if e.action == "routed"] == [
+            {"team": "coordination", "by": "default"}
+        ]
