@@ -164,11 +164,11 @@ def _same_payload(pressed: str, offered: str) -> bool:
     """Rasa payloads ("/inform{...}") equal, whatever spacing a channel gave the JSON."""
     if pressed.strip() == offered.strip():
         return True
-    split = [PAYLOAD_RE.match(p.strip()) for p in (pressed, offered)]
-    if split[0] is None or split[1] is None or split[0].group(1) != split[1].group(1):
+    first, second = (PAYLOAD_RE.match(p.strip()) for p in (pressed, offered))
+    if first is None or second is None or first.group(1) != second.group(1):
         return False
     try:
-        entities = [json.loads(m.group(2) or "{}") for m in split]
+        entities = [json.loads(m.group(2) or "{}") for m in (first, second)]
     except ValueError:
         return False
     return bool(entities[0] == entities[1])

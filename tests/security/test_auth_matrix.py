@@ -51,6 +51,11 @@ PUBLIC = {
     "/api/console/login": "sign-in",
     "/api/console/logout": "sign-out (ends the caller's own session, if any)",
     "/api/console/locales": "the pages' message catalogues and time zone (sign-in page)",
+    # The public transparency report: aggregates only, off (404) unless
+    # COMPLAINTBOT_PUBLIC_REPORT=on (tests/web/test_report_page.py, tests/analytics/test_report.py).
+    "/report": "public transparency report (aggregates only; off by default)",
+    "/report/{month}.json": "public transparency report, monthly JSON",
+    "/report/{month}.csv": "public transparency report, monthly CSV",
     "/openapi.json": "OpenAPI (DESIGN §7)",
     "/docs": "OpenAPI (DESIGN §7)",
     "/docs/oauth2-redirect": "OpenAPI (DESIGN §7)",

@@ -336,7 +336,14 @@ def test_the_matrix_covers_every_console_and_ticket_action(client):
         ("POST", "/api/queue/claim"), ("POST", "/api/queue/{ticket_id}/claim"),
         ("POST", "/api/alerts/{alert_id}/ack"),
         ("PUT", "/api/console/me/locale"),  # one's own language
+        # One's own practice sessions (another agent's answers 404: test_practice_api.py).
+        ("POST", "/api/practice/sessions"),
+        ("POST", "/api/practice/sessions/{session_id}/replies"),
+        ("POST", "/api/practice/sessions/{session_id}/finish"),
     }  # fmt: skip
+    # Needs a teams file: its role rules (an agent hands over her own or her team's untaken
+    # tickets, supervisors any) are tested with one in tests/web/test_teams_api.py.
+    teams_file_rules = {("POST", "/api/tickets/{ticket_id}/team")}
     covered = {(case.method, _template(case.url)) for pair in PAIRS for case in pair}
     changing = {
         (endpoint.method, endpoint.path)
@@ -344,7 +351,7 @@ def test_the_matrix_covers_every_console_and_ticket_action(client):
         if endpoint.method in ("POST", "PATCH", "PUT", "DELETE")
         and endpoint.path.startswith("/api/")
     }
-    assert changing - no_role_rule - covered == set()
+    assert changing - no_role_rule - teams_file_rules - covered == set()
 
 
 def _template(url: str) -> str:
