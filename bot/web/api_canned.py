@@ -27,7 +27,14 @@ from bot.web.auth import ConsoleAgent, console_agent
 
 EDITORS = frozenset({"supervisor", "admin"})
 
-router = APIRouter(tags=["console"])
+router = APIRouter(
+    tags=["console"],
+    responses={
+        401: {"description": "not signed in, or the session ended"},
+        403: {"description": "only supervisors and admins edit the canned replies"},
+        404: {"description": "no canned replies in that language"},
+    },
+)
 
 
 class CannedReply(BaseModel):

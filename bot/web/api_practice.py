@@ -21,7 +21,11 @@ from bot.tickets.permissions import LEAD_ROLES
 from bot.web.api_tickets import ERRORS
 from bot.web.auth import ConsoleAgent, console_agent
 
-router = APIRouter(prefix="/api/practice", tags=["practice"], responses=ERRORS)
+router = APIRouter(
+    prefix="/api/practice",
+    tags=["practice"],
+    responses={**ERRORS, 404: {"description": "no such practice session of yours"}},
+)
 
 
 @cache

@@ -30,7 +30,14 @@ from bot.web.auth import ConsoleAgent, console_agent
 NO_TEAM = "(none)"
 AUTH_DOC = "\n\nSigned-in agents (the console's session cookie or an agent's bearer token)."
 
-router = APIRouter(tags=["teams"], responses=ERRORS)
+router = APIRouter(
+    tags=["teams"],
+    responses={
+        **ERRORS,
+        404: {"description": "no such ticket"},
+        409: {"description": "not possible now (no teams file, the same team, a closed ticket)"},
+    },
+)
 
 
 def configured(request: Request) -> Teams | None:
