@@ -53,12 +53,22 @@ def say_safety_first(
 ) -> None:
     """The safety line (issue 15): said once, when a complaint is first read as a danger or an
     injury: sorry, get help first, stop using the product and keep it, logged with priority."""
-    lang = detect_language(_user_text(tracker), tracker.get_slot("lang")) or "en"
-    chosen = variant(domain, "utter_safety_first", lang)
+    _say_now(dispatcher, tracker, domain, "utter_safety_first")
+
+
+def _say_now(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, response: str
+) -> None:
+    """`response` in the language of the message being read: the `lang` slot is only set
+    after this turn's slot extraction, so its conditional variation is picked here."""
+    lang = detect_language(_user_text(tracker), tracker.get_slot("lang")) or tracker.get_slot(
+        "lang"
+    )
+    chosen = variant(domain, response, lang or "en")
     if chosen:
-        dispatcher.utter_message(text=chosen["text"])
+        dispatcher.utter_message(text=chosen["text"], buttons=chosen.get("buttons") or [])
     else:
-        dispatcher.utter_message(response="utter_safety_first")
+        dispatcher.utter_message(response=response)
 
 
 def _picked_by_button(tracker: Tracker) -> bool:
@@ -90,12 +100,7 @@ class ValidateSlotMappings(ValidationAction):
         emotion = tracker.latest_message.get("emotion") or analyse(text).as_dict()
         level = str(emotion.get("level") or "calm")
         if _feelings_first(tracker, level):
-            lang = detect_language(text, tracker.get_slot("lang")) or tracker.get_slot("lang")
-            chosen = variant(domain, "utter_empathy_first", lang or "en")
-            if chosen:
-                dispatcher.utter_message(text=chosen["text"], buttons=chosen.get("buttons") or [])
-            else:
-                dispatcher.utter_message(response="utter_empathy_first")
+            _say_now(dispatcher, tracker, domain, "utter_empathy_first")
         return {
             "emotion_level": level,
             "emotion_peak": peak([tracker.get_slot("emotion_peak") or "calm", level]),

@@ -116,10 +116,8 @@ def the_story(text: str) -> str:
     """What happened, as the description keeps it: an all-in-one message without its order
     number, remedy and contact ("买的菜少了一半，订单号GR…，退款，电话138…" → "买的菜少了一半"),
     which the other slots hold; the text as written when nothing else would be left."""
-    if not any(e["entity"] in rules.DETAIL_ENTITIES for e in rules.extract(text)):
-        return text
-    story = rules.without_details(text)
-    return story if rules.tells_a_story(story) else text
+    story = rules.without_details(text)  # the text itself when it holds no detail
+    return story if story != text and rules.tells_a_story(story) else text
 
 
 def is_substantive(text: str) -> bool:

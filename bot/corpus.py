@@ -282,12 +282,7 @@ class Player:
             "/api/tickets", params={"sender_id": sender, "limit": 50}, headers=self.api_headers
         )
         response.raise_for_status()
-        items = list(response.json()["items"])
-        # The list leaves out the trail; the full ticket has every field the checks read.
-        return [
-            client.get(f"/api/tickets/{item['id']}", headers=self.api_headers).json()
-            for item in items
-        ]
+        return list(response.json()["items"])
 
     def _resolve(self, client: httpx.Client, sender: str, note: str) -> list[dict[str, Any]]:
         tickets = self._tickets(client, sender)

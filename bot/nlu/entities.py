@@ -395,6 +395,8 @@ def without_details(text: str) -> str:
     """`text` without its order numbers, contacts, ticket numbers and remedies (and the words
     that introduce them): what the customer says happened."""
     spans = sorted((e["start"], e["end"]) for e in extract(text) if e["entity"] in DETAIL_ENTITIES)
+    if not spans:
+        return text
     kept: list[str] = []
     last = 0
     for start, end in spans:
@@ -404,7 +406,7 @@ def without_details(text: str) -> str:
             _LEAD_IN.sub("", _LEAD_OUT.sub("", text[last:start]) if kept else text[last:start])
         )
         last = end
-    kept.append(_LEAD_OUT.sub("", text[last:]) if spans else text[last:])
+    kept.append(_LEAD_OUT.sub("", text[last:]))
     rest = " ".join(kept)
     # A run of separators and spaces left where details were becomes its first separator.
     rest = _SEPARATORS.sub(lambda m: _first_separator(m.group(0)), rest)

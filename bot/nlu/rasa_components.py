@@ -284,7 +284,7 @@ class LinearIntentClassifier(GraphComponent):
             if not ranking or ranking[0][0] != "inform":
                 continue
             masked = entity_rules.without_details(text)
-            if entity_rules.tells_a_story(masked):
+            if masked != text and entity_rules.tells_a_story(masked):
                 redo.append((index, masked))
         if not redo:
             return rankings

@@ -106,7 +106,8 @@ def _desk(request: Request) -> AgentDesk:
     return agent_desk
 
 
-def _ticket_id(raw: str) -> str:
+def ticket_id_or_404(raw: str) -> str:
+    """The canonical ticket id, or HTTP 404 for one that cannot be a ticket's."""
     canonical = normalise_ticket_id(raw)
     if canonical is None:
         raise HTTPException(404, detail="no such ticket")
@@ -367,7 +368,7 @@ async def claim_next(
 async def claim_one(
     request: Request, ticket_id: str, agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
-    canonical = _ticket_id(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
     with _http_errors():
         return _claimed(await _desk(request).claim(canonical, agent))
 
@@ -423,7 +424,7 @@ async def my_tickets(
 async def console_ticket(
     request: Request, ticket_id: str, _agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
-    canonical = _ticket_id(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
 
     def work() -> dict[str, Any]:
         with request.app.state.sessions() as session:
@@ -476,7 +477,7 @@ class CustomerContextOut(BaseModel):
 async def ticket_context(
     request: Request, ticket_id: str, _agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
-    canonical = _ticket_id(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
     with _http_errors():
         return await customer_context(
             sessions=request.app.state.sessions, rasa=request.app.state.rasa, ticket_id=canonical
@@ -618,7 +619,7 @@ async def _ticket_action(
 ) -> tuple[dict[str, Any], int | None, str | None]:
     """Locks the ticket, applies `change(session, ticket)`; returns the ticket record, its
     conversation id and that conversation's owner."""
-    canonical = _ticket_id(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
 
     def work() -> tuple[dict[str, Any], int | None, str | None]:
         with transaction(request.app.state.sessions) as session:
@@ -714,7 +715,7 @@ async def resolve(
     body: ResolveIn,
     agent: ConsoleAgent = Depends(console_agent),
 ) -> dict[str, Any]:
-    canonical = _ticket_id(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
     with _http_errors():
         return await _desk(request).resolve(canonical, agent, body.resolution_note)
 
@@ -733,7 +734,7 @@ async def release(
     body: ReleaseIn | None = None,
     agent: ConsoleAgent = Depends(console_agent),
 ) -> dict[str, Any]:
-    canonical = _ticket_id(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
     note_text = body.note if body is not None else None
     with _http_errors():
         return await _desk(request).release(canonical, agent, note_text)

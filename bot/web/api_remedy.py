@@ -38,7 +38,7 @@ from bot.web.api_console import (
     _clock,
     _run,
     _ticket_action,
-    _ticket_id,
+    ticket_id_or_404,
 )
 from bot.web.api_tickets import TicketOut, Validity
 from bot.web.auth import ConsoleAgent, console_agent
@@ -260,7 +260,7 @@ async def remedy_requests(
     agent: ConsoleAgent = Depends(console_agent),
 ) -> dict[str, Any]:
     policy = remedy_policy(request)
-    canonical = _ticket_id(ticket_id) if ticket_id is not None else None
+    canonical = ticket_id_or_404(ticket_id) if ticket_id is not None else None
     mine_only = agent.actor.role not in ("supervisor", "admin")
 
     def work() -> dict[str, Any]:

@@ -20,10 +20,10 @@ from bot.clock import iso, utcnow
 from bot.db import transaction
 from bot.tickets.audit import Actor
 from bot.tickets.models import Ticket
-from bot.tickets.numbering import normalise_ticket_id
 from bot.tickets.permissions import LEAD_ROLES, Forbidden
 from bot.tickets.service import OPEN_STATUSES, TicketNotFound, lock_ticket
 from bot.tickets.teams import MAX_REASON_CHARS, HandOverError, Teams, hand_over
+from bot.web.api_console import ticket_id_or_404
 from bot.web.api_tickets import ERRORS, _policy
 from bot.web.auth import ConsoleAgent, console_agent
 
@@ -162,13 +162,6 @@ def _ticket_team(ticket: Ticket) -> dict[str, Any]:
     return {"ticket_id": ticket.id, "team": ticket.team, "hops": hops}
 
 
-def _canonical(ticket_id: str) -> str:
-    canonical = normalise_ticket_id(ticket_id)
-    if canonical is None:
-        raise HTTPException(404, detail="no such ticket")
-    return canonical
-
-
 @router.get(
     "/api/tickets/{ticket_id}/team",
     summary="The ticket's owning team and its hand-overs",
@@ -179,7 +172,7 @@ def _canonical(ticket_id: str) -> str:
 async def ticket_team(
     request: Request, ticket_id: str, _agent: ConsoleAgent = Depends(console_agent)
 ) -> dict[str, Any]:
-    canonical = _canonical(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
 
     def work() -> dict[str, Any] | None:
         with request.app.state.sessions() as session:
@@ -232,7 +225,7 @@ async def hand_over_endpoint(
     teams = configured(request)
     if teams is None:
         raise HTTPException(409, detail="no teams are set up (COMPLAINTBOT_TEAMS)")
-    canonical = _canonical(ticket_id)
+    canonical = ticket_id_or_404(ticket_id)
     now, policy = _now(request), _policy(request)
 
     def work() -> dict[str, Any]:
