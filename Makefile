@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 CB := $(VENV)/bin/complaintbot
 PYTEST_ARGS ?=
+# make test-fast: pytest-xdist processes (each has Redis databases of its own, at most 8).
+FAST_WORKERS ?= 2
 
 .PHONY: help setup run train test test-fast flake-hunt lint validate evaluate evaluate-emotion conversations e2e-record chat bench bench-scale soak clean
 
@@ -22,8 +24,8 @@ test: setup  ## the whole suite: unit + integration against the real trained mod
 	@$(CB) train
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-fast: setup  ## the inner loop: every test that needs neither the trained model nor Chromium, but the few slow ones (target < 3 min; README: Test tiers)
-	@$(VENV)/bin/python -m pytest -m "not stack and not browser and not slow" $(PYTEST_ARGS)
+test-fast: setup  ## the inner loop: every test that needs neither the trained model nor Chromium, but the few slow ones, on FAST_WORKERS=2 processes (< 3 min; README: Test tiers)
+	@$(VENV)/bin/python -m pytest -m "not stack and not browser and not slow" -n $(FAST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 flake-hunt: setup  ## the timing-sensitive tests 20 times (FLAKE_COUNT=n, FLAKE_LOAD=1 busy cores, FLAKE_STACK=1)
 	@bash scripts/flake-hunt.sh $(PYTEST_ARGS)

@@ -29,7 +29,21 @@ from bot.model import ensure_model
 from bot.paths import PROJECT_ROOT
 from bot.stack import Stack, free_port, local_settings
 
-REDIS_URL = os.environ.get("COMPLAINTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist (`make test-fast` runs -n 2) each worker has Redis databases of its own:
+# tests that use the default key names (the CLI's queue, two gateways sharing a queue) run
+# at the same moment on different workers. Worker n gets db D - 2n, where D is the database
+# of COMPLAINTBOT_TEST_REDIS_URL (15 by default), and D - 2n - 1 as its spare
+# (`spare_redis_url`).
+XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_REDIS_BASE, _, _REDIS_DB = os.environ.get(
+    "COMPLAINTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
+).rpartition("/")
+_WORKER_DB = int(_REDIS_DB or 0) - 2 * XDIST_WORKER
+if _WORKER_DB < 1:
+    raise RuntimeError(
+        f"too many pytest-xdist workers for COMPLAINTBOT_TEST_REDIS_URL's database {_REDIS_DB}"
+    )
+REDIS_URL = f"{_REDIS_BASE}/{_WORKER_DB}"
 REQUIRE_SERVICES = os.environ.get("COMPLAINTBOT_REQUIRE_SERVICES") == "1"
 STACK_RATE_LIMIT_PER_IP = 100_000
 # Gateways without a Rasa behind them (offline_settings and the like) take the outage path at
@@ -116,6 +130,14 @@ def redis_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def spare_redis_url(redis_url) -> str:
+    """A second Redis database of this worker's, for a test whose gateways use the default key
+    names and must not meet the keys of the tests on `redis_url`."""
+    base, _, db = redis_url.rpartition("/")
+    return f"{base}/{int(db) - 1}"
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from bot.channels.shared_limits import RedisRateLimiter, key_name
 from bot.stack import free_port
 from bot.web.app import create_app
-from bot.web.shared_throttle import RedisLoginThrottle
+from bot.web.shared_throttle import RedisLoginThrottle, make_login_throttle
 
 
 def _limiter(redis_url: str, prefix: str) -> RedisRateLimiter:
@@ -124,7 +124,11 @@ def test_sign_in_throttle_success_clears_and_redis_down_falls_back(redis_url):
         for key in client.keys(f"{prefix}:*"):
             client.delete(key)
         throttle.close()
-    down = RedisLoginThrottle(redis.Redis(port=free_port()), prefix=prefix)
+    # Through the gateway's own factory: its client gives up at once on a refused connection
+    # (a bare redis.Redis() retries with backoff for seconds before the fallback is reached).
+    down = make_login_throttle(f"redis://127.0.0.1:{free_port()}/0")
+    assert isinstance(down, RedisLoginThrottle)
+    down.prefix = prefix
     down.limits = {"username": 1, "address": 10}
     assert down.admit("ann", "10.0.0.2", now) is None
     assert down.admit("ann", "10.0.0.2", now) is not None  # counted in this process

@@ -37,13 +37,11 @@ def _frames_until(socket: ClientConnection, text: str, seen: list[dict[str, Any]
 
 
 def test_web_chat_on_one_gateway_agent_on_the_other(
-    ops_settings, stand_in_rasa, postgres_url, redis_url, serve_app
+    ops_settings, stand_in_rasa, postgres_url, spare_redis_url, serve_app
 ):
     stand_in_rasa.start()
     # A Redis database of its own: the handoff queue uses its default key names here.
-    settings = ops_settings(
-        database_url=postgres_url, redis_url=redis_url.rsplit("/", 1)[0] + "/13"
-    )
+    settings = ops_settings(database_url=postgres_url, redis_url=spare_redis_url)
     app_a, app_b = create_app(settings), create_app(settings)
     url_a, url_b = serve_app(app_a, free_port()), serve_app(app_b, free_port())
     wait_until(

@@ -107,7 +107,7 @@ def test_by_turn_a_timeout_is_not_retried_elsewhere(serve_app):
     """A replica that took the message and is slow may still answer it: sending it to the
     next replica could answer the customer twice, so the turn fails instead."""
     seen: list[tuple[str, str]] = []
-    slow = serve_app(replica("slow", seen, delay=3.0), free_port())
+    slow = serve_app(replica("slow", seen, delay=1.5), free_port())
     other = serve_app(replica("other", seen), free_port())
     client = RasaClient([slow, other], token=None, timeout=0.5, balance="turn")
     with pytest.raises(RasaUnavailable):

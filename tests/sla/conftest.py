@@ -84,7 +84,11 @@ class WebhookReceiver:
                 """Quiet: the tests read `requests` instead."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default,
+        # paid by every test's teardown).
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
