@@ -43,7 +43,8 @@ CORRECTABLE_ENTITIES = {
 }
 NO_ORDER = re.compile(
     r"没有|无订单|没订单|不记得|忘了|找不到|不知道|没单号|无|\bno\b|\bnone\b|don'?t have|do not have|"
-    r"not sure|can'?t find|no order|n/?a|skip",
+    r"not sure|can'?t find|no order|n/?a|skip|isn'?t one|is no(?:ne| such)|there'?s none|"
+    r"haven'?t got one|not got one|never (?:got|had) one",
     re.IGNORECASE,
 )
 NO_REMEDY = re.compile(

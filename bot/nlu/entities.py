@@ -18,6 +18,10 @@ EMAIL_RE = re.compile(
 )
 CN_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d[ -]?\d{4}[ -]?\d{4})(?!\d)")
 INTL_PHONE_RE = re.compile(r"(?<![A-Za-z0-9+])\+\d{1,3}(?:[ -]?\d){6,14}(?!\d)")
+# A national number written in groups after its trunk 0: "07700 900456", "0161 496 0123",
+# "010-8888 6666", "0755-12345678" (10-12 digits; one group alone would be read as an order
+# number).
+NATIONAL_PHONE_RE = re.compile(r"(?<![A-Za-z0-9+\-])0\d{2,4}(?:[ -]\d{3,8}){1,2}(?![\d-])")
 ORDER_RE = re.compile(r"(?<![A-Za-z0-9@.])(?:#)?([A-Za-z0-9]{6,20})(?![A-Za-z0-9@])")
 _MONEY_PREFIX = re.compile(r"^(?:RMB|CNY|USD|EUR|GBP|HKD|JPY|AUD|CAD|SGD)\d", re.IGNORECASE)
 # Quantities with units ("1000Mbps", "5000mAh", "256GB") are not order numbers.
@@ -48,7 +52,10 @@ RESOLUTIONS: Lexicon = {
             "退我",
             "返还",
             "原路退回",
-            "(?:要|想|申请|给我)退货",
+            "(?:要|想|申请|给我|要求|必须|只能|直接)退货",
+            # 退货 as a clause of its own ("…，订单号…，退货，电话…"; the answer "退货吧"); in a
+            # story ("退货寄回去半个月了", "不给退货") it is what happened, not what is wanted.
+            "(?:^|[，,。；;\\s])退货(?:吧|就行|就好)?(?=$|[，,。！!；;\\s])",
             "退货退款",
             "钱还给我",
             "把钱还",
@@ -340,7 +347,12 @@ def extract(text: str) -> list[Entity]:
         if not _overlaps(m.span(), taken):
             entities.append(_entity("email", m.group(0), m.start(), m.end(), text))
             taken.append(m.span())
-    for m in list(INTL_PHONE_RE.finditer(text)) + list(CN_MOBILE_RE.finditer(text)):
+    national = [
+        m
+        for m in NATIONAL_PHONE_RE.finditer(text)
+        if 10 <= sum(c.isdigit() for c in m.group(0)) <= 12
+    ]
+    for m in list(INTL_PHONE_RE.finditer(text)) + list(CN_MOBILE_RE.finditer(text)) + national:
         if _overlaps(m.span(), taken) or ORDER_CONTEXT.search(
             text[max(0, m.start() - 12) : m.start()]
         ):
@@ -384,7 +396,7 @@ _LEAD_IN = re.compile(
     r"|\b(?:(?:my |the )?order(?: (?:number|no\.?|#|ref(?:erence)?))?(?: is)?|"
     r"(?:e-?mail|call|text|reach|contact) me(?: at| on)?|my (?:e-?mail|phone|number|mobile)(?: is)?|"
     r"(?:e-?mail|phone|mobile|tel)(?: is)?|i (?:want|would like|need)(?: a| an| my)?|"
-    r"(?:just|please|pls))\s*[:#]?\s*$",
+    r"(?:just|please|pls|an?))\s*[:#]?\s*$",
     re.IGNORECASE,
 )
 _LEAD_OUT = re.compile(r"^\s*(?:(?:please|pls|thanks|thank you)\b|吧|啊|谢谢)", re.IGNORECASE)

@@ -27,6 +27,16 @@ from bot.nlu.products import settle_products
 RULE_ENTITIES = (
     "order_id", "ticket_id", "phone", "email", "desired_resolution", "escalation_threat", "rating",
 )
+# Intents of short answers and small talk: when the model is this unsure of one and the
+# message, without its details, still tells a story, it is read again as a complaint.
+SHORT_ANSWERS = frozenset(
+    ("greet", "goodbye", "affirm", "deny", "thank", "bot_challenge", "out_of_scope")
+)
+UNSURE_BELOW = 0.6
+
+
+def _is_complaint(intent: Text) -> bool:
+    return intent.startswith("complain_") or intent == "file_complaint"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -276,12 +286,22 @@ class LinearIntentClassifier(GraphComponent):
         mia@example.com") reads as `inform`: its order number, remedy and contact outweigh the
         story. Read again without them, a message that still tells a story and then reads as
         a complaint is one (issue 15: a message that already has everything goes straight to
-        the read-back)."""
+        the read-back). So is a story with details that ties `inform` with a complaint, or
+        that the model only guesses to be a short answer: a low confidence is not a
+        decision."""
         import jieba
 
         redo = []
         for index, (text, ranking) in enumerate(zip(texts, rankings)):
-            if not ranking or ranking[0][0] != "inform":
+            if not ranking:
+                continue
+            top, confidence = ranking[0][0], ranking[0][1]
+            unsure_short_answer = top in SHORT_ANSWERS and confidence < UNSURE_BELOW
+            # `inform` first, or second to a complaint it ties with (which the fallback
+            # classifier would call ambiguous).
+            runner_up = ranking[1][0] if len(ranking) > 1 else ""
+            details_weigh = top == "inform" or (_is_complaint(top) and runner_up == "inform")
+            if not details_weigh and not unsure_short_answer:
                 continue
             masked = entity_rules.without_details(text)
             if masked != text and entity_rules.tells_a_story(masked):
@@ -295,8 +315,7 @@ class LinearIntentClassifier(GraphComponent):
         )
         result = list(rankings)
         for (index, _masked), ranking in zip(redo, again):
-            top = ranking[0][0] if ranking else ""
-            if top.startswith("complain_") or top == "file_complaint":
+            if ranking and _is_complaint(ranking[0][0]):
                 result[index] = ranking
         return result
 

@@ -60,7 +60,13 @@ async def test_first_message_with_facts_prefills_description():
 
 async def test_no_order_number_is_accepted_as_none():
     form, dispatcher = ValidateComplaintForm(), CollectingDispatcher()
-    for text, intent in (("没有订单号", "inform"), ("no", "deny"), ("I don't have one", "inform")):
+    for text, intent in (
+        ("没有订单号", "inform"),
+        ("no", "deny"),
+        ("I don't have one", "inform"),
+        ("there isn't one", "nlu_fallback"),
+        ("there is none", "inform"),
+    ):
         tracker = make_tracker(text=text, intent=intent, slots={"requested_slot": "order_id"})
         assert await form.extract_order_id(dispatcher, tracker, DOMAIN) == {"order_id": "none"}
     assert dispatcher.messages == []

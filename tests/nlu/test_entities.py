@@ -84,6 +84,11 @@ def test_order_id_upper_length_bound() -> None:
         ("电话 +86 158 0000 1234", "+8615800001234"),
         ("you can reach me at +44 7700 900123", "+447700900123"),
         ("my order is 13812345678", "13812345678"),
+        # National numbers in groups after the trunk 0: never an order number made of a group.
+        ("07700 900456 is my mobile", "07700900456"),
+        ("call me on 0161 496 0123", "01614960123"),
+        ("座机 0755-12345678", "075512345678"),
+        ("电话 010-8888 6666", "01088886666"),
     ],
 )
 def test_phone(text: str, phone: str) -> None:
@@ -237,6 +242,9 @@ def test_not_an_email(text: str) -> None:
         ("重新做一副给我", "replacement"),
         ("派个师傅上门看看", "repair"),
         ("赔", "compensation"),
+        ("东西坏了，订单号JD20261122015，要求退货，手机13812345308", "refund"),
+        ("退货吧", "refund"),
+        ("退货", "refund"),
         ("your company owes me an answer", "explanation"),
         ("I want to know why this keeps happening", "explanation"),
     ],
@@ -254,6 +262,9 @@ def test_desired_resolution(text: str, resolution: str) -> None:
         "不要退款",
         "the repair shop kept my laptop for a month",  # a shop, not a remedy
         "不用退款了",
+        "退货寄回去半个月了，钱还没到账",  # 退货 in the story: what happened
+        "就因为小票丢了不给退货",
+        "你们的退货流程太坑了",
     ],
 )
 def test_no_desired_resolution(text: str) -> None:
