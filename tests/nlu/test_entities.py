@@ -244,6 +244,7 @@ def test_not_an_email(text: str) -> None:
         ("赔", "compensation"),
         ("东西坏了，订单号JD20261122015，要求退货，手机13812345308", "refund"),
         ("退货吧", "refund"),
+        ("不对，不要退款了，重新给我送一份", "replacement"),
         ("退货", "refund"),
         ("your company owes me an answer", "explanation"),
         ("I want to know why this keeps happening", "explanation"),
