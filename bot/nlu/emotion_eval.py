@@ -24,7 +24,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRAIN = PROJECT_ROOT / "bot" / "nlu" / "emotion_data" / "train.jsonl"
 HELDOUT = tuple(
     PROJECT_ROOT / "tests" / "nlu" / name
-    for name in ("emotion_heldout.jsonl", "heldout.jsonl", "heldout_messy.jsonl")
+    for name in (
+        "emotion_heldout.jsonl",
+        "emotion_heldout2.jsonl",
+        "heldout.jsonl",
+        "heldout_messy.jsonl",
+    )
 )
 PUBLIC = Path("/work/shared/eval/nlu_public.jsonl")
 
