@@ -29,7 +29,9 @@ Cue kinds, in both languages (the lists in CUES are data: extend them):
   or staff ("insult": 骗子, 垃圾客服, liars, crooks) and ultimatums ("consequence": 否则,
   不然我就, "or I'll", "last chance", 必须道歉) are furious kinds; broken promises ("broken
   promise": 说好的, "promised", "no-show"), a plain "I'll report this" ("report") and
-  accusation or indignation at harm ("indignation": 羞辱, 差点着火, "never even") are angry
+  accusation or indignation at harm ("indignation": 羞辱, 差点着火, "never even") and
+  wrongdoing by staff or the company ("misconduct": 甩脸, 把我的病史告诉, 多收了我,
+  "snapped at me", "shared my details with", "came back with the same fault") are angry
   evidence. A denied feeling ("I'm not angry", 不生气) is removed before matching.
 
 Combination rules keep the levels honest:
@@ -286,7 +288,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "unreasonable",
             "unfair",
             "inconvenien\\w*",
-            "hassle",
+            # "something for the hassle" asks for compensation: not annoyance itself.
+            "(?<!for the )(?<!for all the )hassle",
             "headache",
             "nightmare",
             "(?:a|such a|real|total) pain",
@@ -719,7 +722,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "限你们",
             "要求赔偿",
             "我要求",
-            "(?:退|还)给我",
+            # "退给我就行" settles for a remedy: not urgency.
+            "(?:退|还)给我(?!就行|就可以|就好)",
         ],
         [
             "immediately",
@@ -753,6 +757,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "should be (?:fired|sacked)",
             "(?<!please )sort (?:it|this) out",
             "refund (?:me|my money) (?:now|today|immediately)",
+            "(?:a )?human[.!,]* now",
+            "no more (?:bots|robots|chatbots|automated replies)",
+            "(?:give|get) me (?:someone|somebody|a person|a human) real",
         ],
     ),
     "repetition": (
@@ -805,6 +812,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "没有回应",
             "互相推",
             "(?:有没有|没有)人(?:看|理|回|在|接)",
+            "(?:到底|还)管不管",
         ],
         [
             "(?:nobody|no one) (?:answers|responds|replies|helps|has (?:replied|answered|responded))",
@@ -869,6 +877,54 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "nearly (?:killed|burned|set|electrocuted|choked)",
             "(?:marked|says|said) (?:it |as )?delivered when",
             "without (?:even )?(?:an apology|a word|telling me|asking)",
+        ],
+    ),
+    # Wrongdoing by staff or the company told as such (EMOTION.md: an accusation of wrongdoing
+    # is angry): rudeness aimed at the customer, personal data handed to others, a charge for
+    # what was never had, a repair that made it worse. Even told flatly, it is not calm.
+    "misconduct": (
+        0.5,
+        [
+            "甩脸",
+            "翻白眼",
+            "晾在一边",
+            "把我(?:们)?晾",
+            "催(?:她|他|我|老人|我妈|我爸)快",
+            "不肯帮",
+            "(?:冲|对|朝)我(?:们)?(?:吼|喊|嚷|发火|发脾气|大呼小叫|摔)",
+            "吼我",
+            "骂我",
+            "(?:一直|老是|总是)?打断我",
+            "爱投诉就投诉",
+            "把我打发",
+            "敷衍我",
+            "先给(?:熟人|关系户|自己人)",
+            "把我的[^，。！？,.!?]{0,8}(?:告诉|泄露|透露|卖给)",
+            "上面(?:是|有|写着)我的[^，。！？,.!?]{0,4}(?:信息|资料|地址|账户|账号|电话)",
+            "明明(?:很干净|没|是好的|已经|不是我)",
+            "多收了?我",
+            "乱扣",
+            "私自扣",
+            "修(?:过|好|完)(?:之后|以后|了)?(?:反而|直接|更|还是)",
+        ],
+        [
+            "snapped at (?:me|us|my)",
+            "(?:yelled|yelling|shouting|screaming|swearing) at (?:me|us|my)",
+            "rolled (?:her|his|their) eyes",
+            "laughed at (?:me|us)",
+            "hung up on (?:me|us)",
+            "talked down to (?:me|us)",
+            "like i was (?:wasting|an idiot|stupid|a thief|lying)",
+            "refused to help (?:me|my|us)",
+            "(?:shared|gave|leaked|sold|handed) my (?:\\w+ ){0,2}"
+            "(?:details|data|information|info|history|number|address|records) (?:with|to)",
+            "with my (?:\\w+ )?(?:account|personal|bank|card|medical) (?:details|information|info|data)",
+            "charged me [^.!?]{0,30}for (?:a |an |the )?(?:spotless|clean|perfect|undamaged)",
+            "(?:i|we) (?:don't|didn't|never) even (?:get|got|use|used|order|ordered|have|had|receive)",
+            "came back with the same (?:fault|problem|issue)",
+            "'(?:fixed|repaired|serviced|cleaned|checked)'",
+            '"(?:fixed|repaired|serviced|cleaned|checked)"',
+            "now it (?:doesn't|does not|won't|will not) (?:turn on|work|start|open) at all",
         ],
     ),
     # A plain "I'll report this": a firm step without an ultimatum (EMOTION.md: angry).
@@ -1261,6 +1317,7 @@ _ANGRY_KINDS = {
     "broken promise",
     "report",
     "indignation",
+    "misconduct",
 }
 _ANGER = {"angry", "sarcasm", "rhetorical question"}
 _PERSISTENT = {"repetition", "neglect", "nobody cares"}
@@ -1310,11 +1367,15 @@ _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b|\b[A-Z]+'[A-Z]+\b")
 _ELONGATED = re.compile(r"([A-Za-z])\1{3,}|(啊|啊啊|哈){3,}")
 _BANG_RUN = re.compile(r"[!！]{3,}")
-# A feeling denied ("I'm not angry", "不生气") is not that feeling.
+# A feeling denied ("I'm not angry", "不生气") or a complaint let go ("不想再折腾了") is not
+# that feeling.
 _NEGATED = re.compile(
     r"(?:(?<![A-Za-z])(?:not|never|no longer)|n't)(?:\s+[A-Za-z]+){0,2}?\s+"
     r"(?:angry|mad|upset|furious|annoyed|pissed)(?![A-Za-z])"
-    r"|(?:不|没|没有|并不|并没有|不是)(?:很|太|在|是)?(?:生气|愤怒|恼火|火大)",
+    r"|(?:不|没|没有|并不|并没有|不是)(?:很|太|在|是)?(?:生气|愤怒|恼火|火大)"
+    # Letting it go ("不想再折腾了", "don't want the hassle") is not annoyance.
+    r"|不想(?:再)?(?:折腾|计较|追究|麻烦)"
+    r"|(?:don't|do not) want (?:the|any more|any) (?:hassle|fuss|trouble)",
     re.IGNORECASE,
 )
 _QUESTION_RUN = re.compile(r"[?？]{3,}")
