@@ -1,8 +1,10 @@
-"""The emotion scorer (bot.nlu.emotion) measured on labelled data sets (DESIGN §4).
+"""The lexicon scorer (bot.nlu.emotion) alone, measured on a held-out set (DESIGN §4).
 
-emotion_dev.jsonl is the development set the lexicon was tuned on (777 bilingual customer
-messages, labelled by the complaint-handler guideline). heldout.jsonl was written by someone
-else and never used for tuning; it only guards against regressions.
+heldout.jsonl was written by someone else and is labelled to the convention
+(/work/shared/EMOTION.md); it is never trained on, and here only guards the lexicon, which
+the learned model builds on, against regressions. (The old development set, emotion_dev.jsonl,
+used the labels before the convention and was wholly contained in the training file: it was
+removed; the learned model's numbers come from `make evaluate-emotion`.)
 """
 
 from __future__ import annotations
@@ -12,62 +14,36 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.emotion import LEVELS, analyse
+from bot.nlu.emotion import analyse
 
-HERE = Path(__file__).parent
-DEV = HERE / "emotion_dev.jsonl"
-HELDOUT = HERE / "heldout.jsonl"
+HELDOUT = Path(__file__).parent / "heldout.jsonl"
 
-# Measured once on heldout.jsonl after tuning on the dev set: accuracy 0.668 (259/388),
-# furious recall 0.852. This guard allows 0.03 of slack below that.
-HELDOUT_ACCURACY = 0.668
-
-
-def _load(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            rows.append((row["text"], row["emotion"]))
-    return rows
-
-
-def _predictions(path: Path) -> list[tuple[str, str, str]]:
-    return [(text, gold, analyse(text).level) for text, gold in _load(path)]
+# Measured with the lexicon alone after issue 15's second round: exact 0.838, angry/furious
+# read as calm 0.068, calm read as angry/furious 0.004. The guards allow some slack.
+HELDOUT_ACCURACY = 0.838
 
 
 @pytest.fixture(scope="module")
-def dev() -> list[tuple[str, str, str]]:
-    return _predictions(DEV)
+def heldout() -> list[tuple[str, str]]:
+    rows = []
+    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rows.append((row["emotion"], analyse(row["text"]).level))
+    return rows
 
 
-def test_dev_set_is_well_formed() -> None:
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
-    assert len(rows) >= 320
-    assert all(row["emotion"] in LEVELS and row["lang"] in ("zh", "en") for row in rows)
-    assert len({row["text"] for row in rows}) == len(rows)
-    for lang in ("zh", "en"):
-        assert sum(row["lang"] == lang for row in rows) >= 0.4 * len(rows)
+def test_heldout_accuracy_does_not_regress(heldout: list[tuple[str, str]]) -> None:
+    correct = sum(gold == predicted for gold, predicted in heldout)
+    assert correct / len(heldout) >= HELDOUT_ACCURACY - 0.03
 
 
-def test_dev_accuracy(dev: list[tuple[str, str, str]]) -> None:
-    correct = sum(gold == predicted for _, gold, predicted in dev)
-    assert correct / len(dev) >= 0.80
+def test_heated_messages_are_rarely_read_as_calm(heldout: list[tuple[str, str]]) -> None:
+    heated = [predicted for gold, predicted in heldout if gold in ("angry", "furious")]
+    assert sum(p == "calm" for p in heated) / len(heated) <= 0.10
 
 
-def test_dev_furious_recall(dev: list[tuple[str, str, str]]) -> None:
-    furious = [predicted for _, gold, predicted in dev if gold == "furious"]
-    assert sum(p == "furious" for p in furious) / len(furious) >= 0.90
-
-
-def test_calm_reports_are_rarely_scored_angry(dev: list[tuple[str, str, str]]) -> None:
-    """Over-prediction raises ticket severity wrongly: at most 3% of calm lines."""
-    calm = [(text, predicted) for text, gold, predicted in dev if gold == "calm"]
-    wrong = [text for text, predicted in calm if predicted in ("angry", "furious")]
-    assert len(wrong) <= 0.03 * len(calm), wrong
-
-
-def test_heldout_accuracy_does_not_regress() -> None:
-    rows = _predictions(HELDOUT)
-    correct = sum(gold == predicted for _, gold, predicted in rows)
-    assert correct / len(rows) >= HELDOUT_ACCURACY - 0.03
+def test_calm_messages_are_rarely_read_as_angry(heldout: list[tuple[str, str]]) -> None:
+    """Over-prediction raises ticket severity wrongly: at most 3 % of calm lines."""
+    calm = [predicted for gold, predicted in heldout if gold == "calm"]
+    assert sum(p in ("angry", "furious") for p in calm) / len(calm) <= 0.03
