@@ -28,17 +28,23 @@ DEFAULT_TESTS=(
   $T/web/test_console_api.py::test_the_console_socket_refuses_strangers
   $T/web/test_console_api.py::test_two_agents_claim_the_same_ticket_and_one_wins
   # web chat WebSocket: several tabs, pushes from Outbound, rate limits, a real socket
-  $T/channels/test_webchat.py::test_a_message_sent_by_outbound_reaches_every_open_tab_with_the_agent_name
-  $T/channels/test_webchat.py::test_a_customer_message_shows_in_the_other_tabs
-  $T/channels/test_webchat.py::test_a_flood_of_frames_is_rate_limited
-  $T/channels/test_webchat.py::test_over_the_per_address_cap_a_connection_is_closed_with_try_again_later
-  $T/channels/test_webchat.py::test_invalid_utf8_and_oversized_frames_close_a_real_socket_cleanly
+  $T/channels/test_webchat.py
+  $T/security/test_session_ids.py
   # the SLA monitor in the background, alerts to Telegram; two monitors at the same moment
   $T/sla/test_api_alerts.py::test_the_gateway_runs_the_monitor_in_the_background
   $T/sla/test_api_alerts.py::test_alerts_reach_the_agents_telegram_group
   $T/sla/test_exactly_once.py
+  $T/sla/test_monitor.py
+  $T/sla/test_early_warnings.py
+  # gateways in threads: messages waiting for a starting Rasa, two gateways on one Redis
+  $T/ops/test_startup_grace.py
+  $T/ops/test_two_gateways.py
+  $T/ops/test_shared_limits.py
+  $T/ops/test_metrics_counts.py
   # the agents' Telegram group against the fake Bot API (polling in a background task)
   $T/telegram_channel/test_agent_group.py
+  $T/telegram_channel/test_team_handover.py
+  $T/telegram_channel/test_update_kinds.py
   # racing threads: claims, remedy approvals, sign-in guesses
   $T/handoff/test_queue.py::test_twenty_agents_racing_claim_each_item_exactly_once
   $T/web/test_remedy_api.py::test_two_supervisors_approving_at_once_decide_it_once
@@ -49,6 +55,7 @@ DEFAULT_TESTS=(
   $T/handoff/test_redis_queue.py
   # subprocesses and their logs
   $T/customers/test_log_masking.py::test_the_action_server_masks_what_actions_log
+  $T/security/test_pii_logs.py
   $T/security/test_log_secrets.py
 )
 # Slow (a gateway subprocess killed and restarted, Redis and PostgreSQL restarted): add
