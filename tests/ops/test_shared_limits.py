@@ -5,6 +5,7 @@ of failing anyone."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -88,22 +89,33 @@ def test_two_gateways_share_the_cap(ops_settings, stand_in_rasa, redis_url, post
 
 def test_sign_in_failures_are_counted_once_for_two_gateways(ops_settings, redis_url):
     username = f"guesser-{uuid.uuid4().hex[:8]}"
+    # An address of this run's own: the gateways keep their counts under the default key
+    # names, and the per-address count of a shared "testclient" would grow run after run
+    # (make flake-hunt: 429 from the fifth repetition on). Its keys are deleted afterwards.
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
     settings = ops_settings(redis_url=redis_url)
     with (
-        TestClient(create_app(settings)) as gateway_a,
-        TestClient(create_app(settings)) as gateway_b,
+        TestClient(create_app(settings), client=(address, 50000)) as gateway_a,
+        TestClient(create_app(settings), client=(address, 50001)) as gateway_b,
     ):
-        assert isinstance(gateway_a.app.state.login_throttle, RedisLoginThrottle)
+        throttle = gateway_a.app.state.login_throttle
+        assert isinstance(throttle, RedisLoginThrottle)
+        try:
+            _guess_until_refused(gateway_a, gateway_b, username)
+        finally:
+            throttle.client.delete(*throttle._redis_keys(username, address))
 
-        def sign_in(gateway: TestClient) -> int:
-            body = {"username": username, "password": "not the password"}
-            return gateway.post("/api/console/login", json=body).status_code
 
-        failures = [sign_in(gateway) for gateway in [gateway_a, gateway_b] * 3][:5]
-        assert failures == [401] * 5  # LOGIN_FAILURES_PER_USERNAME, spread over both
-        refused = gateway_a.post("/api/console/login", json={"username": username, "password": "x"})
-        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-        assert sign_in(gateway_b) == 429
+def _guess_until_refused(gateway_a: TestClient, gateway_b: TestClient, username: str) -> None:
+    def sign_in(gateway: TestClient) -> int:
+        body = {"username": username, "password": "not the password"}
+        return gateway.post("/api/console/login", json=body).status_code
+
+    failures = [sign_in(gateway) for gateway in [gateway_a, gateway_b] * 3][:5]
+    assert failures == [401] * 5  # LOGIN_FAILURES_PER_USERNAME, spread over both
+    refused = gateway_a.post("/api/console/login", json={"username": username, "password": "x"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert sign_in(gateway_b) == 429
 
 
 def test_sign_in_throttle_success_clears_and_redis_down_falls_back(redis_url):
