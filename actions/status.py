@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import conversation_identity, get_services
 from bot import i18n
+from bot.nlu.categories import UNSURE_BELOW
 from bot.tickets.numbering import normalise_ticket_id
 from bot.tickets.status import StatusAnswer, StatusLine, customer_status
 
@@ -56,10 +57,6 @@ def _say(
         )
 
 
-# Below this confidence a status check from a customer with no ticket may be a complaint.
-SURE_STATUS = 0.6
-
-
 class ActionCheckStatus(Action):
     """Answers "where is my complaint?" from the ticket store, in the customer's language."""
 
@@ -98,7 +95,7 @@ class ActionCheckStatus(Action):
             # A sure status check's ranking says little; an unsure one's complaint runners-up
             # ("我的 iPhone case 到货就是坏的" read as a status check at 0.42) say complaint.
             confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
-            intake = start_intake(dispatcher, tracker, domain, ranking=confidence < SURE_STATUS)
+            intake = start_intake(dispatcher, tracker, domain, ranking=confidence < UNSURE_BELOW)
             if intake is not None:
                 return [SlotSet("ticket_id", None), *intake]
             dispatcher.utter_message(response="utter_no_tickets")

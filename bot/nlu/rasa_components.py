@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import emotion as emotion_module
 from bot.nlu import entities as entity_rules
+from bot.nlu.categories import UNSURE_BELOW, is_complaint
 from bot.nlu.products import settle_products
 
 RULE_ENTITIES = (
@@ -32,11 +33,6 @@ RULE_ENTITIES = (
 SHORT_ANSWERS = frozenset(
     ("greet", "goodbye", "affirm", "deny", "thank", "bot_challenge", "out_of_scope")
 )
-UNSURE_BELOW = 0.6
-
-
-def _is_complaint(intent: Text) -> bool:
-    return intent.startswith("complain_") or intent == "file_complaint"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -300,7 +296,7 @@ class LinearIntentClassifier(GraphComponent):
             # `inform` first, or second to a complaint it ties with (which the fallback
             # classifier would call ambiguous).
             runner_up = ranking[1][0] if len(ranking) > 1 else ""
-            details_weigh = top == "inform" or (_is_complaint(top) and runner_up == "inform")
+            details_weigh = top == "inform" or (is_complaint(top) and runner_up == "inform")
             if not details_weigh and not unsure_short_answer:
                 continue
             masked = entity_rules.without_details(text)
@@ -315,7 +311,7 @@ class LinearIntentClassifier(GraphComponent):
         )
         result = list(rankings)
         for (index, _masked), ranking in zip(redo, again):
-            if ranking and _is_complaint(ranking[0][0]):
+            if ranking and is_complaint(ranking[0][0]):
                 result[index] = ranking
         return result
 
