@@ -55,6 +55,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.tickets.rules import is_danger
+
 LEVELS = ("calm", "upset", "angry", "furious")
 # Lower bounds of each level on the score scale.
 THRESHOLDS = (("furious", 0.8), ("angry", 0.5), ("upset", 0.2))
@@ -77,6 +79,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:挺|很|好|真|太)麻烦(?:的|啊|了|死)",
             "麻烦死",
             "无语",
+            "(?:^|[，。！？,.!?\\s]|这是)什么意思",
             "糟心",
             "(?<![不别])着急",
             "闹心",
@@ -459,6 +462,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "坑人",
             "坑钱",
             "坑爹",
+            "无语(?:了|死了|至极|透了)",
+            "(?:^|[，。！？,.!?\\s])坑(?:啊|呀|死了?|了)",
+            "被坑",
             "太坑",
             "真坑",
             "好坑",
@@ -608,6 +614,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "thieving",
             "(?:you|you've|they've|they) (?:stole|steal|stolen)",
             "stealing (?:from|my|our)",
+            "stop taking (?:my |our )?money",
             "scum\\w*",
             "dishonest",
             "shady",
@@ -664,8 +671,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         [
             "难道",
             "凭什么",
-            "(?:^|[，。！？,.!?\\s])什么意思",
-            "(?:你们|这是|到底)什么意思",
+            "(?:你们|到底)什么意思",
             "有没有搞错",
             "搞什么",
             "搞错没有",
@@ -694,6 +700,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "are you (?:kidding|joking|serious)",
             "(?:you|you're|you are|you've got to be|you have got to be|must be) kidding",
             "kidding me",
+            "how is (?:that|this|it) (?:even )?(?:possible|allowed|legal|acceptable|ok|okay)",
             "how hard (?:is|can) it",
             "how dare",
             "(?:don't|do not) you dare",
@@ -707,6 +714,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "who do you think",
             "is anyone listening",
             "what(?:'s| is) the point",
+            "nice (?:trick|one|try|move)",
         ],
     ),
     "ultimatum": (
@@ -739,6 +747,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         0.5,
         [
             "给我(?:修|退|换|处理|解决|答复|回复|一个|个|说法|赔|解释|说清楚|交代)",
+            "我要的是[^，。！？,.!?]{0,8}(?:退款|退钱|赔偿|换货|全额)",
+            "(?:优惠券|代金券|红包|积分|礼品卡)(?:我)?(?:不要|没用)",
+            "不要(?:优惠券|代金券|红包|积分|礼品卡)",
             "别再",
             "别给我",
             "叫你们(?:经理|领导|负责人)",
@@ -760,6 +771,11 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:a )?human[.!,]* now",
             "no more (?:bots|robots|chatbots|automated replies)",
             "(?:give|get) me (?:someone|somebody|a person|a human) real",
+            "(?<!please )(?<!can you )(?<!could you )process (?:it|this|my refund)(?= *(?:[.!]|$|now|today))",
+            "(?:my money|(?:a |my )?(?:full )?refund|cash|a replacement)[^.!?]{0,12}not (?:a |another )?(?:voucher|credit|coupon|gift card|store credit)",
+            "not up for (?:discussion|debate|negotiation)",
+            "non-negotiable",
+            "(?<!please )(?<!can you )(?<!could you )put (?:it|the money|my money) back(?= *(?:[.!]|$|now|today))",
         ],
     ),
     "repetition": (
@@ -825,6 +841,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "never (?:replied|answered)",
             "run(?:ning)? around",
             "passed around",
+            "not (?:one|a single) (?:item|thing|word|penny|reply|email|call|update|response)",
+            "(?:cut off|hung up on|disconnected)[^.!?]{0,10}(?:twice|again|three times|\\d+ times)",
+            "no (?:parcel|package|email|call|update|refund|reply|text)[, ]+no (?:\\w+)",
         ],
     ),
     # --- furious -----------------------------------------------------------------------------
@@ -848,6 +867,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "保证过",
             "不是说",
             "(?:人|师傅|工程师)(?:也)?没来",
+            "明明(?:说|讲|写)",
+            "说(?:好)?[^，。！？,.!?]{0,10}(?:回电|回复|到账|发货|上门|处理|联系|退款)[^。！？.!?]{0,3}[，,]\\s*(?:那是|结果|现在|到现在|都)",
+            "(?:买|下单|签约|签合同|办卡|开卡|报名|入住|预订)的?时候[^，。！？,.!?]{0,4}(?:说|承诺|讲|写)",
         ],
         [
             "promised",
@@ -856,6 +878,13 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:was|were) supposed to",
             "(?:i was|we were) told",
             "(?:you|they|he|she) said (?:it|he|she|they|you|i|we) (?:would|will|'d)",
+            "(?:\\bu|the (?:email|app|site|website|text|tracking|confirmation)) (?:said|says) "
+            "(?:\\w+ ){0,3}(?:would|will|'d|was|is)",
+            "(?:you|u) said (?:was|were|is|it's|its)",
+            "(?:we're|we are|it's|its|now) (?:on )?(?:day|week) \\d+",
+            "now (?:you're|you are|they're|they are) (?:saying|telling me)",
+            "(?:i have|i've got|i got) it in writing",
+            "make up your mind",
         ],
     ),
     # Accusation, indignation at harm or at being fobbed off (EMOTION.md: angry when the
@@ -864,11 +893,16 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         0.35,
         [
             "羞辱",
-            "差点(?:着火|烧|炸|出人命|伤到|砸到|电死|噎)",
+            "差点(?:着火|烧|炸|出人命|伤到|砸到|电死|噎|划|割|卡|刺|扎|摔)",
             "连(?:句|个|一句)?(?:道歉|对不起|解释|电话)(?:都|也)没",
-            "还不承认",
+            "(?:还|死|拒)不承认",
+            "不肯承认",
             "就只会",
             "直接点(?:了)?(?:签收|已送达|完成)",
+            "就(?:赔|给)(?:我)?(?:了)?(?:个|一个)?[^，。！？,.!?]{0,6}(?:红包|券)",
+            "白(?:交|花|付|扔)了",
+            "当众",
+            "当着(?:所有人|大家|其他(?:客人|顾客|人)|孩子|我(?:家人|孩子))的面",
         ],
         [
             "humiliat\\w*",
@@ -877,6 +911,13 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "nearly (?:killed|burned|set|electrocuted|choked)",
             "(?:marked|says|said) (?:it |as )?delivered when",
             "without (?:even )?(?:an apology|a word|telling me|asking)",
+            "could(?:'ve| have) been (?:killed|hurt|electrocuted|burned|burnt|injured|poisoned|seriously)",
+            "(?:nobody|no one|not one person) (?:has )?(?:even )?(?:apologi[sz]ed|said sorry)",
+            "(?:the )?best you can (?:do|offer|come up with) is",
+            "in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)|the whole|my (?:kids|children|family|colleagues|friends))",
+            "(?:gone|taken|vanished|missing) from my (?:account|card|bank)",
+            "where (?:did|has) my money (?:go|gone)",
+            "(?:and )?(?:you're|you are|all you're|you) offer(?:ing|ed)? (?:me |us )?(?:a |an )?(?:measly |lousy )?(?:\\d+% |£\\d+ |\\$\\d+ )?(?:discount|voucher|coupon|code|credit)",
         ],
     ),
     # Wrongdoing by staff or the company told as such (EMOTION.md: an accusation of wrongdoing
@@ -897,6 +938,10 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:一直|老是|总是)?打断我",
             "爱投诉就投诉",
             "把我打发",
+            "打发我",
+            "嘲笑",
+            "(?:谁|你们|你|他|她)在?(?:撒谎|说谎)",
+            "(?:把|将)(?:我的)?(?:包裹|快递|货|东西|箱子)(?:直接)?(?:扔|甩|踢|抛)(?:进|到|在)",
             "敷衍我",
             "先给(?:熟人|关系户|自己人)",
             "把我的[^，。！？,.!?]{0,8}(?:告诉|泄露|透露|卖给)",
@@ -906,6 +951,14 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "乱扣",
             "私自扣",
             "修(?:过|好|完)(?:之后|以后|了)?(?:反而|直接|更|还是)",
+            "故意(?:拖|不(?:给|退|让|发|回)|刁难|卡|隐瞒|骗|坑)",
+            "搜(?:我的?)?包",
+            "误导",
+            "莫名其妙(?:地)?(?:多)?(?:扣|收)",
+            "(?:从来)?没(?:有)?同意过",
+            "未经(?:我|本人)?(?:的)?同意",
+            "没经过我(?:的)?同意",
+            "(?:二手|翻新|用过)的?[^，。！？,.!?]{0,6}(?:当|冒充)(?:新|全新)",
         ],
         [
             "snapped at (?:me|us|my)",
@@ -916,7 +969,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "talked down to (?:me|us)",
             "like i was (?:wasting|an idiot|stupid|a thief|lying)",
             "refused to help (?:me|my|us)",
-            "(?:shared|gave|leaked|sold|handed) my (?:\\w+ ){0,2}"
+            "(?:shared|gave|leaked|sold|handed|passed|forwarded) my (?:\\w+ ){0,2}"
             "(?:details|data|information|info|history|number|address|records) (?:with|to)",
             "with my (?:\\w+ )?(?:account|personal|bank|card|medical) (?:details|information|info|data)",
             "charged me [^.!?]{0,30}for (?:a |an |the )?(?:spotless|clean|perfect|undamaged)",
@@ -925,6 +978,55 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "'(?:fixed|repaired|serviced|cleaned|checked)'",
             '"(?:fixed|repaired|serviced|cleaned|checked)"',
             "now it (?:doesn't|does not|won't|will not) (?:turn on|work|start|open) at all",
+            "sold (?:me|us) (?:a |an )?(?:used|second-hand|secondhand|refurbished|fake|counterfeit|broken|damaged|returned)[^.!?]{0,30}as (?:new|genuine|original|brand new)",
+            "someone else's (?:photos|pictures|data|details|stuff|order|account|name|files)",
+            "(?:chuck|chucked|throw|threw|thrown|toss|tossed|hurl|hurled|kick|kicked|dump|dumped|fling|flung)(?:ing)? my (?:parcel|package|box|delivery|order|bags?|luggage|suitcase)",
+            "accused (?:me|us|my \\w+) of",
+            "(?:grabbed|pushed|shoved) (?:me|my (?:arm|hand|son|daughter|kid))",
+            "you (?:took|take|taken|helped yourselves? to) (?:£|\\$|€)?[\\d.,]* ?(?:\\w+ )?(?:out of|from) my",
+            "quietly (?:turned|switched|changed|charged|renewed|upgraded|added)",
+            "laughed (?:when|in my face|at my)",
+            "(?:won't|will not) be (?:spoken|talked) to like that",
+            "breach of (?:trust|privacy|contract)",
+            "sold (?:me|us) (?:something|a \\w+|an \\w+)[^.!?]{0,20}(?:doesn't|does not|didn't|did not) exist",
+        ],
+    ),
+    # Being dismissed: told it is normal, the customer's own fault, the rules, or someone
+    # else's problem. Fobbed off, it is evidence of anger; after danger, an injury or a
+    # humiliation it is furious (EMOTION.md: "they said it was normal" after an elevator drop).
+    "dismissed": (
+        0.3,
+        [
+            "说(?:这|那|我)?(?:是|就是|属于)?(?:规定|正常|使用不当|人为|我自己|你自己)",
+            '(?:回|回复|就回|回了)(?:我)?(?:了)?一句["“”「]?(?:使用不当|正常|规定|不知道|没办法)',
+            "使用不当",
+            "正常(?:现象|缓冲|情况|范围)",
+            "没人理",
+            "不了了之",
+            "让我自己(?:去)?(?:找|联系|处理|想办法)",
+            "不归(?:他们|我们|你们)?管",
+            "踢皮球",
+            "推来推去",
+            "笑着说",
+            "推脱",
+            "推诿",
+            "体质(?:问题|原因)",
+        ],
+        [
+            "(?:said|says|told (?:me|us)|claims?|replied)(?: that)? (?:it was|it's|its|that's|this is|it is|was) "
+            "(?:normal|expected|fine|policy|user error|my (?:own )?fault|wear and tear)",
+            "within normal",
+            "within (?:\\w+ )?tolerances?",
+            "(?:tell|told|tells) (?:me|us) (?:it's|it is|that's|its) (?:cosmetic|normal|fine|expected)",
+            "user error",
+            "used it wrong",
+            "my own fault",
+            "not (?:their|our|his|her|my|your) problem",
+            "laughed (?:it|me) off",
+            "(?:just|only) shrugged",
+            "brushed (?:it|me|us) off",
+            "nothing (?:they|we|he|she) (?:can|could) do",
+            "(?:passed|bounced) (?:me )?(?:back and forth|between)",
         ],
     ),
     # A plain "I'll report this": a firm step without an ultimatum (EMOTION.md: angry).
@@ -933,7 +1035,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         ["我会去投诉", "(?:我要|我会)举报", "投诉你们", "我要(?:向|跟)你们领导反映"],
         [
             "(?:i'll|i will|i'm going to|i am going to|i'm gonna) (?:be )?report(?:ing)? (?:this|you|it|them)",
-            "(?:i'll|i will|i'm going to) (?:be )?(?:filing|file|lodge|lodging) a (?:formal )?complaint about",
+            "(?:i'll|i will|i'm going to|i am going to|i'm gonna) (?:be )?(?:filing|file|lodge|lodging|put(?:ting)? in|mak(?:e|ing)|rais(?:e|ing)|submit(?:ting)?) a (?:formal )?complaint",
+            "(?:going|goes|go|sent|sending|escalat\\w+|putting this)[^.!?]{0,30}(?:as |in )?a formal complaint",
+            "(?:going|goes|go|sending this|escalating this) (?:straight )?to (?:your )?(?:head office|ceo|headquarters|hq|senior management)",
         ],
     ),
     # --- furious -----------------------------------------------------------------------------
@@ -955,6 +1059,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "混蛋",
             "废物",
             "蠢货",
+            "(?:这么|真|太|多)蠢",
+            "(?:这群|一群|这帮|一帮|你们)垃圾",
+            "(?:^|[，,。\\s])什么东西[。！!？?]*$",
             "智障",
             "弱智",
             "白痴",
@@ -962,6 +1069,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "脑子(?:有病|进水|坏了)",
             "吸血鬼",
             "人渣",
+            "骗钱的?(?:玩意|东西|公司|店|平台|骗子)",
         ],
         [
             "scammers?",
@@ -979,6 +1087,11 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:what|such) a con(?= |[.!,]|$)",
             "(?:garbage|trash|rubbish) (?:support|service|company|customer service|staff)",
             "bunch of (?:crooks|thieves|idiots|clowns|amateurs|liars|scammers)",
+            "(?:useless|pathetic|incompetent|clueless) (?:lot|bunch|company|idiots|clowns|fools|shower|excuse for a)",
+            "(?:deliberately|naturally|this|so|utterly|completely|totally|that) incompetent",
+            "rip-?off merchants?",
+            "thieving (?:company|business|shop|lot|gits|bunch|outfit|so-and-sos|bastards)",
+            "(?:fraudsters?|shysters?|cowboys)",
         ],
     ),
     # An ultimatum: a demand with a consequence ("…or I…", 否则, 不然就…) (EMOTION.md: furious;
@@ -991,7 +1104,10 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "要不然",
             "再不[^，。！？,.!?]{0,10}?(?:我就|就去|我要|我会)",
             "不[^，。！？,.!?]{1,10}?(?:我就去|我就找|我就打|我就报)",
+            "不[^，。！？,.!?]{1,10}[，,]\\s*(?:我就|我们就|就去|我会|我要|我只能)",
+            "最后(?:通知|通牒)",
             "最后一次机会",
+            "(?:找|叫|要见|让)你们?(?:的)?(?:经理|领导|主管|负责人|老板)(?:出来|来)?[，,！!\\s]*(?:马上|立刻|立即|现在)",
             "(?:公开|必须|必须给我|要求你们|要求公开)道歉",
         ],
         [
@@ -1005,7 +1121,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "see you in court",
             "public apology",
             "(?:i demand|demand) an apology",
-            "(?:speak to|talk to|get me|give me|want) (?:a|your|the) (?:manager|supervisor) (?:right )?now",
+            "(?:speak to|talk to|get me|give me|want) (?:a|your|the) (?:manager|supervisor)(?: [^.!?]{0,20})? (?:right )?now",
         ],
     ),
     "rage": (
@@ -1038,6 +1154,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "特么",
             "傻逼",
             "傻B",
+            "傻[XxＸ×叉]",
             "煞笔",
             "(?<![A-Za-z])[Ss][Bb](?![A-Za-z])",
             "狗日",
@@ -1113,6 +1230,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "举报你们",
             "去举报",
             "投诉到底",
+            "身边(?:的)?(?:人|朋友|亲戚)[^，。！？,.!?]{0,12}(?:告诉|知道)",
+            "让你们(?:关门|倒闭|开不下去|做不下去|好看)",
+            "拉横幅",
             "告到底",
             "上热搜",
             "让大家都知道",
@@ -1144,6 +1264,13 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "cease and desist",
             "chargeback",
             "dispute (?:it )?with (?:my|the) bank",
+            "(?:you'll|you will|you're going to) (?:be )?hear(?:ing)? from (?:my|our)",
+            "(?:my|our|the local) (?:mp|congressman|congresswoman|senator|councillor)",
+            "section 75",
+            "name and shame",
+            "expose (?:you|this|your)",
+            "shut you down",
+            "mark my words",
             "report(?:ing)? you",
             "(?:see|take|taking|drag|dragging) you (?:to|in) court",
             "go(?:ing)? viral",
@@ -1165,6 +1292,11 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:tell|telling|warn|warning) (?:everyone|everybody|all my friends)(?: i know)?"
             "(?= +(?:about|what|how|that you|not to|to avoid)|[.!,]| *$| and)",
             "make sure (?:everyone|everybody|the (?:world|press|newspapers?)|people)",
+            "(?:goes|going|go|will go|is going) (?:on|onto|up on) (?:twitter|x|tiktok|facebook|instagram|reddit|youtube|social media|the internet|trustpilot)",
+            "(?:everyone|everybody|every person|all my friends|all my family)[^.!?]{0,20}(?:will|is going to|are going to|gonna) (?:hear|know)",
+            "my (?:tweet|post|review|thread|video)[^.!?]{0,40}(?:is|'s) (?:already )?(?:written|ready|drafted|up|recorded)",
+            "one more [^.!?]{0,60}and (?:it|this|i|the \\w+) (?:goes|go|will|gets|post)",
+            "(?:post|posting|share|sharing|put|putting)[^.!?;\\n]{0,60}(?:on|to) (?:every|all the) (?:review )?(?:sites?|websites?|platforms?|forums?|groups?)",
         ],
     ),
 }
@@ -1184,6 +1316,8 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "通信管理局",
         "银保监",
         "民航局",
+        "住建",
+        "房管局",
         "卫健委",
         "卫生局",
         "卫生部门",
@@ -1219,7 +1353,7 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "small claims",
         "journalists?",
         "reporters?",
-        "the (?:press|media|papers|news)",
+        "the (?:local |national )?(?:press|media|papers?|news)",
         "newspapers?",
         "bbc",
         "tv (?:station|channel|show)",
@@ -1273,6 +1407,11 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "escalat\\w*",
         "send(?:ing)? (?:it|this|the \\w+|them|everything)",
         "(?:this|it) goes (?:straight )?to",
+        "otherwise",
+        "forward(?:ed|ing)?",
+        "(?:have|'ve) (?:sent|reported|escalated)",
+        "next stop(?: is| will be)?",
+        "hears? about (?:this|it)",
     ],
 )
 POLITE: tuple[list[str], list[str]] = (
@@ -1308,6 +1447,7 @@ SAD_EMOJI = "😢😭😞😔😩😫☹🙁😣😖😕😟"
 # Cue kinds that let a score rise above upset, and the ones that carry anger itself.
 _ANGRY_KINDS = {
     "angry",
+    "dismissed",
     "sarcasm",
     "rhetorical question",
     "ultimatum",
@@ -1328,6 +1468,15 @@ _FURIOUS_FLOOR = {"rage", "threat", "insult", "consequence"}
 # The cue analyse() reports when one of those (or shouting in capitals, or !!! with outrage)
 # was found: bot.nlu.emotion_model never reads such a message as less than furious.
 FURIOUS_CUE = "furious cue"
+# Humiliation, for EMOTION.md's "humiliation or danger, and being dismissed" (furious); danger
+# and injury are read by bot.tickets.rules.is_danger, the same test that raises the severity.
+_HUMILIATION = re.compile(
+    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}的面|[买交付]不起|说我偷|当(?:成|作)小偷"
+    r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
+    r"|the whole|my (?:kids|children|family|colleagues|friends))"
+    r"|accused (?:me|us|my \w+) of (?:stealing|theft|lying)|like (?:a|i was a) (?:thief|criminal)",
+    re.IGNORECASE,
+)
 # Kinds that make a run of !!! outrage rather than excitement ("thanks!!!").
 _OUTRAGE_KINDS = _ANGRY_KINDS | _FURIOUS_KINDS | {"negative", "waiting", "unanswered"}
 _RANT_KINDS = (
@@ -1364,7 +1513,7 @@ MAX_CHARS = 4000
 _POLITE_ZH = _chinese_pattern(POLITE[0])
 _POLITE_EN = _english_pattern(POLITE[1])
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
-_CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b|\b[A-Z]+'[A-Z]+\b")
+_CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b(?![-_/#.]?\d)|\b[A-Z]+'[A-Z]+\b")
 _ELONGATED = re.compile(r"([A-Za-z])\1{3,}|(啊|啊啊|哈){3,}")
 _BANG_RUN = re.compile(r"[!！]{3,}")
 # A feeling denied ("I'm not angry", "不生气") or a complaint let go ("不想再折腾了") is not
@@ -1474,13 +1623,18 @@ def _threat_target_with_intent(text: str) -> bool:
     return False
 
 
+def without_denied_feelings(text: str) -> str:
+    """The text with denied feelings ("I'm not angry", 不生气) and let-go complaints blanked."""
+    return _NEGATED.sub(" ", text)
+
+
 def cue_counts(text: str) -> dict[str, int]:
     """How many times each cue kind of CUES occurs in the (truncated) text; kinds found only.
 
     The lexicon's raw evidence, in CUES order, for models that learn on top of it
     (bot.nlu.emotion_model).
     """
-    text = _NEGATED.sub(" ", text[:MAX_CHARS])
+    text = without_denied_feelings(text[:MAX_CHARS])
     counts: dict[str, int] = {}
     for name, (_weight, zh_words, en_re) in _COMPILED.items():
         hits = len(zh_words.findall(text)) + len(en_re.findall(text))
@@ -1504,7 +1658,8 @@ def caps_sentence(text: str) -> bool:
         shouting = len(words) >= 3 and len(caps_words(sentence)) >= 2
         if shouting and not any(w != w.upper() for w in words):
             return True
-    return False
+    words = re.findall(r"[A-Za-z]+", text[:MAX_CHARS])
+    return len(words) >= 4 and len(caps_words(text)) >= 3 and all(w == w.upper() for w in words)
 
 
 def analyse(text: str) -> Emotion:
@@ -1575,7 +1730,10 @@ def analyse(text: str) -> Emotion:
         else:
             score = min(score, _UPSET_CAP)
     outrage = _BANG_RUN.search(text) and kinds & _OUTRAGE_KINDS
-    if kinds & _FURIOUS_FLOOR or shouted or outrage:
+    dismissed_harm = "dismissed" in kinds and (is_danger(text) or _HUMILIATION.search(text))
+    if dismissed_harm:
+        cues.append("dismissed harm")
+    if kinds & _FURIOUS_FLOOR or shouted or outrage or dismissed_harm:
         score = max(score, THRESHOLDS[0][1])
         cues.append(FURIOUS_CUE)
     score = round(max(0.0, min(1.0, score)), 3)

@@ -27,6 +27,9 @@ HELDOUT = tuple(
     for name in (
         "emotion_heldout.jsonl",
         "emotion_heldout2.jsonl",
+        "emotion_heldout3.jsonl",
+        "emotion_heldout4.jsonl",
+        "emotion_heldout5.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )

@@ -31,6 +31,7 @@ from bot.nlu.emotion import (
     Emotion,
     analyse,
     caps_words,
+    without_denied_feelings,
 )
 from bot.nlu.emotion import cue_counts as _cue_counts
 
@@ -48,6 +49,7 @@ SIGNAL_CUES = (
     "elongation",
     "polite",
     "stacked anger",
+    "dismissed harm",
     "ranting",
     FURIOUS_CUE,
 )
@@ -77,8 +79,10 @@ FEATURE_NAMES: tuple[str, ...] = (
 
 
 def normalise(text: str) -> str:
-    """Lower-cased, whitespace collapsed, capped at NGRAM_CHARS."""
-    return _SPACES.sub(" ", (text or "")[:MAX_CHARS].lower()).strip()[:NGRAM_CHARS]
+    """Lower-cased, whitespace collapsed, capped at NGRAM_CHARS; a denied feeling ("I'm not
+    angry") is blanked, as the lexicon does, so that its words are no evidence either."""
+    text = without_denied_feelings((text or "")[:MAX_CHARS])
+    return _SPACES.sub(" ", text.lower()).strip()[:NGRAM_CHARS]
 
 
 def char_ngrams(text: str) -> list[str]:

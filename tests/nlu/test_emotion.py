@@ -347,3 +347,75 @@ def test_broken_promises_and_plain_reports_are_angry_evidence(text: str, cue: st
     result = analyse(text)
     assert cue in result.cues
     assert result.level in ("upset", "angry")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the lift dropped a floor with my son inside and the building manager said it was normal",
+        "热水壶漏电，手被电了一下，客服说是使用不当",
+        "保安当着其他顾客的面搜我的包，经理笑着说这是规定",
+        "I was accused of stealing in front of everyone and your staff laughed it off",
+    ],
+)
+def test_danger_or_humiliation_then_dismissed_is_furious(text: str) -> None:
+    """EMOTION.md: humiliation or danger *and* being dismissed is furious."""
+    result = analyse(text)
+    assert "dismissed" in result.cues
+    assert "dismissed harm" in result.cues
+    assert result.level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the technician said the noise is normal, can someone else take a look",
+        "门店说不归他们管，让我联系你们",
+        "the lift dropped a floor with my son inside yesterday, he is fine. is it being checked",
+        "保安当着其他顾客的面搜我的包",
+    ],
+)
+def test_dismissal_or_harm_alone_is_not_furious(text: str) -> None:
+    """Being fobbed off, or harm told plainly, is evidence, never the furious floor."""
+    result = analyse(text)
+    assert "dismissed harm" not in result.cues
+    assert FURIOUS_CUE not in result.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("you took £60 out of my account after I cancelled", "misconduct"),
+        ("you sold me a refurbished phone as new", "misconduct"),
+        ("the driver threw my parcel over the gate", "misconduct"),
+        ("my kids could've been electrocuted", "indignation"),
+        ("the best you can do is a voucher?", "indignation"),
+        ("u said it would be here monday", "broken promise"),
+        ("开卡时明明说免年费", "broken promise"),
+        ("this is going to your head office as a formal complaint", "report"),
+        ("not one item dispatched", "neglect"),
+        ("无语了，又没到", "angry"),
+    ],
+)
+def test_harm_money_and_promises_told_flatly_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "give me my money today otherwise the ombudsman hears about this",
+        "I'm putting the photos of that cake on every review site there is",
+        "thieving company",
+        "我要找你们经理，马上",
+    ],
+)
+def test_threats_insults_and_manager_now_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+def test_a_rhetorical_question_alone_is_upset_evidence() -> None:
+    """EMOTION.md lists "这是什么意思？" as upset: the cue is upset evidence, not anger."""
+    result = analyse("这是什么意思")
+    assert "negative" in result.cues
+    assert result.level == "upset"
