@@ -750,6 +750,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "我要的是[^，。！？,.!?]{0,8}(?:退款|退钱|赔偿|换货|全额)",
             "(?:优惠券|代金券|红包|积分|礼品卡)(?:我)?(?:不要|没用)",
             "不要(?:优惠券|代金券|红包|积分|礼品卡)",
+            "不接受(?:代金券|优惠券|红包|积分|礼品卡|补偿券)",
             "别再",
             "别给我",
             "叫你们(?:经理|领导|负责人)",
@@ -773,6 +774,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:give|get) me (?:someone|somebody|a person|a human) real",
             "(?<!please )(?<!can you )(?<!could you )process (?:it|this|my refund)(?= *(?:[.!]|$|now|today))",
             "(?:my money|(?:a |my )?(?:full )?refund|cash|a replacement)[^.!?]{0,12}not (?:a |another )?(?:voucher|credit|coupon|gift card|store credit)",
+            "i want (?:the full amount|my money|it|all of it|every penny) back",
             "not up for (?:discussion|debate|negotiation)",
             "non-negotiable",
             "(?<!please )(?<!can you )(?<!could you )put (?:it|the money|my money) back(?= *(?:[.!]|$|now|today))",
@@ -813,6 +815,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "neglect": (
         0.35,
         [
+            "(?:也|又|更)没人(?:解释|通知|管|理|回)",
+            "收了(?:我的?)?钱就(?:不管|不理|没人管|跑|失联)",
             "没人理",
             "没人回",
             "没人处理",
@@ -837,6 +841,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "zero response",
             "(?:nobody|no one) (?:is|was) (?:listening|helping)",
             "(?:the )?runaround",
+            "no more (?:vouchers|excuses|coupons|credits|promises)",
             "stonewall\\w*",
             "never (?:replied|answered)",
             "run(?:ning)? around",
@@ -901,6 +906,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "直接点(?:了)?(?:签收|已送达|完成)",
             "就(?:赔|给)(?:我)?(?:了)?(?:个|一个)?[^，。！？,.!?]{0,6}(?:红包|券)",
             "白(?:交|花|付|扔)了",
+            "(?:钱|费)倒是(?:一分)?(?:没少|照|按时)收",
+            "这不是(?:坑|骗|抢)[^，。！？,.!?]{0,4}吗",
             "当众",
             "当着(?:所有人|大家|其他(?:客人|顾客|人)|孩子|我(?:家人|孩子))的面",
         ],
@@ -951,7 +958,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "乱扣",
             "私自扣",
             "修(?:过|好|完)(?:之后|以后|了)?(?:反而|直接|更|还是)",
-            "故意(?:拖|不(?:给|退|让|发|回)|刁难|卡|隐瞒|骗|坑)",
+            "(?<!不是)故意(?!的)",
             "搜(?:我的?)?包",
             "误导",
             "莫名其妙(?:地)?(?:多)?(?:扣|收)",
@@ -985,6 +992,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:grabbed|pushed|shoved) (?:me|my (?:arm|hand|son|daughter|kid))",
             "you (?:took|take|taken|helped yourselves? to) (?:£|\\$|€)?[\\d.,]* ?(?:\\w+ )?(?:out of|from) my",
             "quietly (?:turned|switched|changed|charged|renewed|upgraded|added)",
+            "you (?:took|charged|billed|debited) (?:me )?(?:£|\\$|€)?[\\d.,]+[^.!?]{0,30}after i (?:cancelled|canceled|said no|opted out|closed)",
+            "shame on you",
             "laughed (?:when|in my face|at my)",
             "(?:won't|will not) be (?:spoken|talked) to like that",
             "breach of (?:trust|privacy|contract)",
@@ -1017,6 +1026,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:normal|expected|fine|policy|user error|my (?:own )?fault|wear and tear)",
             "within normal",
             "within (?:\\w+ )?tolerances?",
+            "(?:call|calls|called|calling) it (?:wear and tear|normal|cosmetic|user error)",
+            "(?:it|that) (?:does that|happens) (?:sometimes|all the time|occasionally)",
+            "(?:told|tells|telling|asked) (?:me|us) to (?:read the manual|check the manual|be more careful|calm down|rate (?:him|her|them) low)",
             "(?:tell|told|tells) (?:me|us) (?:it's|it is|that's|its) (?:cosmetic|normal|fine|expected)",
             "user error",
             "used it wrong",
@@ -1073,6 +1085,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         ],
         [
             "scammers?",
+            "^scam(?= *[.!,]| *$)",
+            "(?:^|(?<=[.!] ))this is (?:a |such a |an absolute |a total |a complete )?scam(?= *[.!]*$)",
             "scam (?:company|artists?|outfit|business)",
             "(?:you are|you're|you people are|this company is|your company is) (?:a |such a |a total |a complete )?scam",
             "liars?",
@@ -1106,6 +1120,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "不[^，。！？,.!?]{1,10}?(?:我就去|我就找|我就打|我就报)",
             "不[^，。！？,.!?]{1,10}[，,]\\s*(?:我就|我们就|就去|我会|我要|我只能)",
             "最后(?:通知|通牒)",
+            "(?:今天|明天|今晚|马上|现在|[一二三两\\d]+天(?:之|以)?内)[^，。！？,.!?]{0,3}不[^，。！？,.!?]{1,12}[，,]",
+            "(?:拒交|一分(?:钱)?(?:都)?不交)",
             "最后一次机会",
             "(?:找|叫|要见|让)你们?(?:的)?(?:经理|领导|主管|负责人|老板)(?:出来|来)?[，,！!\\s]*(?:马上|立刻|立即|现在)",
             "(?:公开|必须|必须给我|要求你们|要求公开)道歉",
@@ -1398,7 +1414,7 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "or we",
         "i'm calling",
         "calling",
-        "contact(?:ing)?",
+        "contact(?:ing|ed)?",
         "report(?:ing|ed)?",
         "fil(?:e|ing|ed)",
         "tell(?:ing)?",
@@ -1411,7 +1427,7 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "forward(?:ed|ing)?",
         "(?:have|'ve) (?:sent|reported|escalated)",
         "next stop(?: is| will be)?",
-        "hears? about (?:this|it)",
+        "hear(?:s|ing)? about (?:this|it)",
     ],
 )
 POLITE: tuple[list[str], list[str]] = (
@@ -1445,7 +1461,7 @@ HOT_EMOJI = "😤🙄💩🤮😒🤦"
 SAD_EMOJI = "😢😭😞😔😩😫☹🙁😣😖😕😟"
 
 # Cue kinds that let a score rise above upset, and the ones that carry anger itself.
-_ANGRY_KINDS = {
+ANGRY_KINDS = {
     "angry",
     "dismissed",
     "sarcasm",
@@ -1478,7 +1494,7 @@ _HUMILIATION = re.compile(
     re.IGNORECASE,
 )
 # Kinds that make a run of !!! outrage rather than excitement ("thanks!!!").
-_OUTRAGE_KINDS = _ANGRY_KINDS | _FURIOUS_KINDS | {"negative", "waiting", "unanswered"}
+_OUTRAGE_KINDS = ANGRY_KINDS | _FURIOUS_KINDS | {"negative", "waiting", "unanswered"}
 _RANT_KINDS = (
     "negative",
     "angry",
@@ -1725,7 +1741,7 @@ def analyse(text: str) -> Emotion:
         score = max(score, THRESHOLDS[0][1])
         cues.append("ranting" if ranting else "stacked anger")
     elif not kinds & _FURIOUS_KINDS:
-        if kinds & _ANGRY_KINDS or bangs >= 2 or caps or "angry emoji" in cues:
+        if kinds & ANGRY_KINDS or bangs >= 2 or caps or "angry emoji" in cues:
             score = min(score, _ANGRY_CAP)
         else:
             score = min(score, _UPSET_CAP)

@@ -30,6 +30,7 @@ HELDOUT = tuple(
         "emotion_heldout3.jsonl",
         "emotion_heldout4.jsonl",
         "emotion_heldout5.jsonl",
+        "emotion_heldout6.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )

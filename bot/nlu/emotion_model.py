@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.nlu.emotion import (
+    ANGRY_KINDS,
     CUES,
     FURIOUS_CUE,
     LEVELS,
@@ -59,6 +60,7 @@ _SPACES = re.compile(r"\s+")
 _BANG_RUN = re.compile(r"[!！]{2,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")
 _OUTRAGE_RUN = re.compile(r"[!！]{3,}")
+_UPSET_AT_LEAST = {"sarcasm", "rhetorical question"}
 
 FEATURE_NAMES: tuple[str, ...] = (
     ("lexicon score",)
@@ -208,6 +210,13 @@ class EmotionModel:
                 # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting (a
                 # sentence in capitals, or !!! with outrage) is furious whatever else it says.
                 level = "furious"
+            elif level == "calm" and set(cues) & ANGRY_KINDS:
+                # The lexicon found one of EMOTION.md's angry descriptions (an accusation, a
+                # broken promise, harm told with indignation, staff misconduct, a firm demand):
+                # calm would be the worst error. Sarcasm and rhetorical questions alone are
+                # upset at least (EMOTION.md, borderline rules).
+                found = set(cues) & ANGRY_KINDS
+                level = "upset" if found <= _UPSET_AT_LEAST else "angry"
             results.append(Emotion(level, score_for(level, probs), cues))
         return results
 
