@@ -31,6 +31,8 @@ HELDOUT = tuple(
         "emotion_heldout4.jsonl",
         "emotion_heldout5.jsonl",
         "emotion_heldout6.jsonl",
+        "emotion_heldout7.jsonl",
+        "emotion_heldout8.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
