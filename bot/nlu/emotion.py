@@ -636,6 +636,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "sarcasm": (
         0.55,
         [
+            "(?:永远|一直|还是|又|真是|可真|好棒|真棒|真快|真好|太快)[^。！？.!?]{0,12}[🙂👍🙃]",
             "呵呵",
             "真是厉害",
             "厉害啊",
@@ -715,6 +716,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "is anyone listening",
             "what(?:'s| is) the point",
             "nice (?:trick|one|try|move)",
+            "\\w+ my (?:foot|arse|ass|backside)",
+            "(?:fun|great|lovely|nice|brilliant|perfect|wonderful|awesome|amazing)[.!]* *[🙂👍🙃]",
         ],
     ),
     "ultimatum": (
@@ -961,6 +964,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?<!不是)故意(?!的)",
             "搜(?:我的?)?包",
             "误导",
+            "明知(?:道)?",
+            "跑路",
+            "(?:是)?你们自己(?:打|弄|搞|造成|弄坏|摔)的",
             "莫名其妙(?:地)?(?:多)?(?:扣|收)",
             "(?:从来)?没(?:有)?同意过",
             "未经(?:我|本人)?(?:的)?同意",
@@ -1018,6 +1024,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "推来推去",
             "笑着说",
             "推脱",
+            "一句(?:道歉|对不起|解释)都没(?:有)?",
+            "(?:把我|把我们)?打发(?:了|我)",
+            "个体差异",
             "推诿",
             "体质(?:问题|原因)",
         ],
@@ -1026,6 +1035,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:normal|expected|fine|policy|user error|my (?:own )?fault|wear and tear)",
             "within normal",
             "within (?:\\w+ )?tolerances?",
+            "all (?:we|i) got was (?:a |an )?[\"'“]?(?:sorry|apolog)",
             "(?:call|calls|called|calling) it (?:wear and tear|normal|cosmetic|user error)",
             "(?:it|that) (?:does that|happens) (?:sometimes|all the time|occasionally)",
             "(?:told|tells|telling|asked) (?:me|us) to (?:read the manual|check the manual|be more careful|calm down|rate (?:him|her|them) low)",
@@ -1073,6 +1083,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "蠢货",
             "(?:这么|真|太|多)蠢",
             "(?:这群|一群|这帮|一帮|你们)垃圾",
+            "(?:你们家|你们)[^，。！？,.!?]{0,10}(?:不)?垃圾",
+            "(?:都|全)死(?:了|光了|绝了)吗",
             "(?:^|[，,。\\s])什么东西[。！!？?]*$",
             "智障",
             "弱智",
@@ -1137,7 +1149,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "see you in court",
             "public apology",
             "(?:i demand|demand) an apology",
-            "(?:speak to|talk to|get me|give me|want) (?:a|your|the) (?:manager|supervisor)(?: [^.!?]{0,20})? (?:right )?now",
+            "(?:speak to|talk to|get me|give me|want|put) (?:a|your|the|someone) (?:manager|supervisor|senior|in charge)(?: [^.!?]{0,20})? (?:right )?now",
         ],
     ),
     "rage": (
@@ -1168,6 +1180,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "你妈",
             "他娘的",
             "特么",
+            "(?<![A-Za-z])[Tt][Mm](?=[\u4e00-\u9fff])",
             "傻逼",
             "傻B",
             "傻[XxＸ×叉]",
@@ -1231,6 +1244,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "律师(?!事务所)",
             "起诉",
             "法院见",
+            "(?:12315|消协|工商|市场监管|法庭)见",
             "法庭上见",
             "告你们",
             "告到",
@@ -1427,7 +1441,7 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "forward(?:ed|ing)?",
         "(?:have|'ve) (?:sent|reported|escalated)",
         "next stop(?: is| will be)?",
-        "hear(?:s|ing)? about (?:this|it)",
+        "hear(?:s|ing)? about (?:this|it|you|your)",
     ],
 )
 POLITE: tuple[list[str], list[str]] = (
@@ -1487,7 +1501,7 @@ FURIOUS_CUE = "furious cue"
 # Humiliation, for EMOTION.md's "humiliation or danger, and being dismissed" (furious); danger
 # and injury are read by bot.tickets.rules.is_danger, the same test that raises the severity.
 _HUMILIATION = re.compile(
-    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}的面|[买交付]不起|说我偷|当(?:成|作)小偷"
+    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|[买交付]不起|说我偷|当(?:成|作)小偷"
     r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
     r"|the whole|my (?:kids|children|family|colleagues|friends))"
     r"|accused (?:me|us|my \w+) of (?:stealing|theft|lying)|like (?:a|i was a) (?:thief|criminal)",
