@@ -33,6 +33,8 @@ HELDOUT = tuple(
         "emotion_heldout6.jsonl",
         "emotion_heldout7.jsonl",
         "emotion_heldout8.jsonl",
+        "emotion_heldout9.jsonl",
+        "emotion_heldout10.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
