@@ -431,6 +431,22 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         ["一直", "还是", "还没", "等了", "迟迟", "又", "到现在"],
         ["again", "still", "for (?:days|weeks|months)", "waiting"],
     ),
+    # A wait of weeks or months told as such ("两周了…还", "拖了三个月", "for 2 months now"):
+    # EMOTION.md's "long unresolved wait", angry when the customer stresses it. Evidence for
+    # the learned model, not an angry cue on its own (plain reports of a wait are often calm).
+    "long wait": (
+        0.25,
+        [
+            "(?<!用了)(?<!过期)(?<!买了)(?<!保修)(?<![用有])(?:[两三四五六七八九十几半\\d]+ ?(?:个)?(?:周|星期|礼拜|个月|月)了)[，,]?[^。！？.!?]{0,12}(?:还|都|也|仍|一直|依然|没|不)",
+            "拖了(?:整整)?[两三四五六七八九十几半\\d]+ ?(?:个)?(?:天|周|星期|礼拜|个月|月)",
+        ],
+        [
+            "for (?:\\d+|two|three|four|five|six|seven|eight|nine|ten|several|many) (?:weeks|months)(?: now)?",
+            "since (?:the \\d+(?:st|nd|rd|th)|last (?:week|month))",
+            "another (?:day|week|month), another",
+            "(?:weeks|months) (?:now|and (?:still|nothing|no))",
+        ],
+    ),
     # --- angry -------------------------------------------------------------------------------
     "angry": (
         0.55,
@@ -759,6 +775,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "叫你们(?:经理|领导|负责人)",
             "(?:马上|立刻|立即|赶紧)(?:给我|退|处理|修|整改)",
             "(?:必须|应该)开除",
+            "(?:我)?(?:已经)?说得(?:很|够|非常)清楚了",
+            "今天之内(?:给我|必须|安排|处理|退|回复|解决)",
         ],
         [
             "i demand",
@@ -876,6 +894,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "不是说",
             "(?:人|师傅|工程师)(?:也)?没来",
             "明明(?:说|讲|写)",
+            "(?:可)?不是这么说的",
             "说(?:好)?[^，。！？,.!?]{0,10}(?:回电|回复|到账|发货|上门|处理|联系|退款)[^。！？.!?]{0,3}[，,]\\s*(?:那是|结果|现在|到现在|都)",
             "(?:买|下单|签约|签合同|办卡|开卡|报名|入住|预订)的?时候[^，。！？,.!?]{0,4}(?:说|承诺|讲|写)",
         ],
@@ -912,6 +931,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:钱|费)倒是(?:一分)?(?:没少|照|按时)收",
             "这不是(?:坑|骗|抢)[^，。！？,.!?]{0,4}吗",
             "当众",
+            "(?:卖|买|办|签|收钱|下单|推销)[^，。！？,.!?]{0,4}的时候[^，。！？,.!?]{0,10}[，,][^，。！？,.!?]{0,4}(?:理赔|退|修|赔|出事|用|保修|售后)[^，。！？,.!?]{0,4}的时候",
             "当着(?:所有人|大家|其他(?:客人|顾客|人)|孩子|我(?:家人|孩子))的面",
         ],
         [
@@ -920,6 +940,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "could(?:'ve| have) (?:burned|killed|hurt|blinded|electrocuted)",
             "nearly (?:killed|burned|set|electrocuted|choked)",
             "(?:marked|says|said) (?:it |as )?delivered when",
+            "marked (?:it |as |the \\w+ |my \\w+ )?(?:as )?[\"“']?(?:delivered|customer not home|not home|no one home|nobody home|attempted|refused|collected)",
             "without (?:even )?(?:an apology|a word|telling me|asking)",
             "could(?:'ve| have) been (?:killed|hurt|electrocuted|burned|burnt|injured|poisoned|seriously)",
             "(?:nobody|no one|not one person) (?:has )?(?:even )?(?:apologi[sz]ed|said sorry)",
@@ -1000,6 +1021,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "quietly (?:turned|switched|changed|charged|renewed|upgraded|added)",
             "you (?:took|charged|billed|debited) (?:me )?(?:£|\\$|€)?[\\d.,]+[^.!?]{0,30}after i (?:cancelled|canceled|said no|opted out|closed)",
             "shame on you",
+            "stop pretending",
             "laughed (?:when|in my face|at my)",
             "(?:won't|will not) be (?:spoken|talked) to like that",
             "breach of (?:trust|privacy|contract)",
@@ -1036,6 +1058,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "within normal",
             "within (?:\\w+ )?tolerances?",
             "all (?:we|i) got was (?:a |an )?[\"'“]?(?:sorry|apolog)",
+            "all (?:we|i) (?:get|got|have got|'ve got|were given|was given|ever get|hear|heard|ever hear) (?:is|was|are)",
+            "(?:and )?your (?:answer|response|solution|reply) is",
             "(?:call|calls|called|calling) it (?:wear and tear|normal|cosmetic|user error)",
             "(?:it|that) (?:does that|happens) (?:sometimes|all the time|occasionally)",
             "(?:told|tells|telling|asked) (?:me|us) to (?:read the manual|check the manual|be more careful|calm down|rate (?:him|her|them) low)",

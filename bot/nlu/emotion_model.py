@@ -61,6 +61,9 @@ _BANG_RUN = re.compile(r"[!！]{2,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")
 _OUTRAGE_RUN = re.compile(r"[!！]{3,}")
 _UPSET_AT_LEAST = {"sarcasm", "rhetorical question"}
+# Calm is the worst error on an angry message (EMOTION.md, "How it is measured"): a calm
+# argmax stands only while angry and furious together stay below this probability.
+HEATED_FLOOR = 0.4
 
 FEATURE_NAMES: tuple[str, ...] = (
     ("lexicon score",)
@@ -128,6 +131,28 @@ def score_for(level: str, probabilities: Sequence[float]) -> float:
     expected = sum(i * p for i, p in enumerate(probabilities))
     position = min(1.0, max(0.0, expected - index + 0.5))
     return round(low + (high - low) * position, 3)
+
+
+def decide(text: str, probs: Sequence[float], cues: Sequence[str]) -> str:
+    """The level for a message, from the model's probabilities (LEVELS order) and the cues
+    the lexicon found: the most probable level, overruled where EMOTION.md is explicit."""
+    level = LEVELS[max(range(len(LEVELS)), key=lambda i: probs[i])]
+    found = set(cues) & ANGRY_KINDS
+    if FURIOUS_CUE in cues or (level == "angry" and _OUTRAGE_RUN.search(text)):
+        # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting (a sentence in
+        # capitals, or !!! with outrage) is furious whatever else it says.
+        return "furious"
+    if level == "calm" and found:
+        # The lexicon found one of EMOTION.md's angry descriptions (an accusation, a broken
+        # promise, harm told with indignation, staff misconduct, a firm demand): calm would be
+        # the worst error. Sarcasm and rhetorical questions alone are upset at least
+        # (EMOTION.md, borderline rules).
+        return "upset" if found <= _UPSET_AT_LEAST else "angry"
+    if level == "calm" and probs[2] + probs[3] >= HEATED_FLOOR:
+        # Calm only by a plurality, with angry and furious close behind together: the
+        # asymmetric cost says angry.
+        return "angry"
+    return level
 
 
 def load_jsonl(path: str | Path) -> tuple[list[str], list[str]]:
@@ -205,18 +230,7 @@ class EmotionModel:
                 results.append(Emotion("calm", 0.0, ()))
                 continue
             cues = analyse(text).cues
-            level = LEVELS[max(range(len(LEVELS)), key=lambda i: probs[i])]
-            if FURIOUS_CUE in cues or (level == "angry" and _OUTRAGE_RUN.search(text)):
-                # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting (a
-                # sentence in capitals, or !!! with outrage) is furious whatever else it says.
-                level = "furious"
-            elif level == "calm" and set(cues) & ANGRY_KINDS:
-                # The lexicon found one of EMOTION.md's angry descriptions (an accusation, a
-                # broken promise, harm told with indignation, staff misconduct, a firm demand):
-                # calm would be the worst error. Sarcasm and rhetorical questions alone are
-                # upset at least (EMOTION.md, borderline rules).
-                found = set(cues) & ANGRY_KINDS
-                level = "upset" if found <= _UPSET_AT_LEAST else "angry"
+            level = decide(text, probs, cues)
             results.append(Emotion(level, score_for(level, probs), cues))
         return results
 

@@ -419,3 +419,47 @@ def test_a_rhetorical_question_alone_is_upset_evidence() -> None:
     result = analyse("这是什么意思")
     assert "negative" in result.cues
     assert result.level == "upset"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("the courier marked it 'customer not home'. I was home all day", "indignation"),
+        ("保险卖的时候什么都保，理赔的时候什么都不保", "indignation"),
+        ("the driver said it was delivered. stop pretending it arrived", "misconduct"),
+        ("all we get is 'we're aware'", "dismissed"),
+        ("I was sick for two days and your answer is a coupon?", "dismissed"),
+        ("当初签合同的时候可不是这么说的", "broken promise"),
+        ("我已经说得很清楚了，今天之内给我安排退货", "demand"),
+    ],
+)
+def test_accusations_brush_offs_and_firm_demands_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "两周了，宽带还是断的",
+        "退费拖了三个月",
+        "my claim has been under review for 2 months now",
+        "another week, another 'technician unavailable'",
+        "no water pressure since the 2nd",
+    ],
+)
+def test_a_wait_of_weeks_is_named_but_is_not_anger_on_its_own(text: str) -> None:
+    result = analyse(text)
+    assert "long wait" in result.cues
+    assert result.level in ("calm", "upset")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个吹风机用了三个月了，还是有点异响",
+        "奶粉过期三周了，还没开封",
+        "the milk expired two weeks ago",
+    ],
+)
+def test_age_and_expiry_are_not_a_wait(text: str) -> None:
+    assert "long wait" not in analyse(text).cues

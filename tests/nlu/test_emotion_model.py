@@ -93,6 +93,31 @@ def _well_formed_rows(path: Path, least: int) -> list[dict]:
     return rows
 
 
+def test_decide_takes_the_most_probable_level() -> None:
+    assert em.decide("the kettle stopped working", [0.7, 0.2, 0.1, 0.0], ()) == "calm"
+    assert em.decide("meh", [0.2, 0.5, 0.2, 0.1], ()) == "upset"
+
+
+def test_decide_never_reads_a_furious_cue_as_less() -> None:
+    text = "我要去12315投诉！！！"
+    assert em.decide(text, [0.9, 0.1, 0.0, 0.0], analyse(text).cues) == "furious"
+
+
+def test_decide_lifts_calm_with_an_angry_cue() -> None:
+    text = "the courier marked it delivered and it never came"
+    assert "indignation" in analyse(text).cues
+    assert em.decide(text, [0.9, 0.05, 0.05, 0.0], analyse(text).cues) == "angry"
+
+
+def test_decide_lifts_calm_when_angry_and_furious_are_close_behind() -> None:
+    """EMOTION.md: calm for an angry message is the worst error. A calm plurality with angry and
+    furious together at HEATED_FLOOR or more is read as angry; below it, calm stands."""
+    floor = em.HEATED_FLOOR
+    assert em.decide("x", [0.6, 0.1, floor - 0.1, 0.0], ()) == "calm"
+    assert em.decide("x", [0.5, 0.1, floor - 0.05, 0.05], ()) == "angry"
+    assert em.decide("x", [0.45, 0.15, floor / 2, floor / 2], ()) == "angry"
+
+
 def test_training_file_is_well_formed() -> None:
     rows = _well_formed_rows(TRAIN, 900)
     levels = Counter(row["emotion"] for row in rows)
