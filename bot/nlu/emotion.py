@@ -553,6 +553,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "借口",
             "(?:上|用|长)点心",
             "火冒三丈",
+            "(?:也|还)配(?:上|开|做|叫|当|卖)",
+            "真会做生意",
         ],
         [
             "angry",
@@ -757,7 +759,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "asap",
             "today or",
             "demand\\w*",
-            "i expect",
+            "(?<!should )(?<!do )(?<!can )(?<!would )(?<!when )i expect",
             "within 24 hours",
             "by tomorrow",
         ],
@@ -895,6 +897,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:人|师傅|工程师)(?:也)?没来",
             "明明(?:说|讲|写)",
             "(?:可)?不是这么说的",
+            "白纸黑字",
+            "哪(?:里)?写(?:了|着)",
             "说(?:好)?[^，。！？,.!?]{0,10}(?:回电|回复|到账|发货|上门|处理|联系|退款)[^。！？.!?]{0,3}[，,]\\s*(?:那是|结果|现在|到现在|都)",
             "(?:买|下单|签约|签合同|办卡|开卡|报名|入住|预订)的?时候[^，。！？,.!?]{0,4}(?:说|承诺|讲|写)",
         ],
@@ -990,6 +994,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:是)?你们自己(?:打|弄|搞|造成|弄坏|摔)的",
             "莫名其妙(?:地)?(?:多)?(?:扣|收)",
             "(?:从来)?没(?:有)?同意过",
+            "都[^，。！？,.!?]{0,8}了还(?:往外)?(?:发|卖|送|给人)",
+            "谁允许你们",
+            "替我(?:关|确认|签收|点)",
             "未经(?:我|本人)?(?:的)?同意",
             "没经过我(?:的)?同意",
             "(?:二手|翻新|用过)的?[^，。！？,.!?]{0,6}(?:当|冒充)(?:新|全新)",
@@ -1022,6 +1029,11 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "you (?:took|charged|billed|debited) (?:me )?(?:£|\\$|€)?[\\d.,]+[^.!?]{0,30}after i (?:cancelled|canceled|said no|opted out|closed)",
             "shame on you",
             "stop pretending",
+            "(?:you've|you have) (?:taken|charged|billed|debited)[^.!?]{0,40}(?:i|we) (?:cancelled|canceled|closed|opted out|switched (?:it )?off)",
+            "(?:i have|i've) never (?:set foot|been) (?:in|to|near)",
+            "swapped (?:my|the|our) \\w+ for (?:a |an )?cheaper",
+            "how (?:is )?(?:that|this|thats|that's|it)(?: is)? (?:legal|allowed|fair)",
+            "i (?:specifically|explicitly|clearly) (?:switched|turned|opted|said|asked|told|cancelled|canceled)",
             "laughed (?:when|in my face|at my)",
             "(?:won't|will not) be (?:spoken|talked) to like that",
             "breach of (?:trust|privacy|contract)",
@@ -1051,6 +1063,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "个体差异",
             "推诿",
             "体质(?:问题|原因)",
+            '一句[“"「][^”"」]{1,24}[”"」]就(?:完了|没了|打发|结束)',
+            '都(?:是)?这样[”"」]',
         ],
         [
             "(?:said|says|told (?:me|us)|claims?|replied)(?: that)? (?:it was|it's|its|that's|this is|it is|was) "
@@ -1059,7 +1073,10 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "within (?:\\w+ )?tolerances?",
             "all (?:we|i) got was (?:a |an )?[\"'“]?(?:sorry|apolog)",
             "all (?:we|i) (?:get|got|have got|'ve got|were given|was given|ever get|hear|heard|ever hear) (?:is|was|are)",
-            "(?:and )?your (?:answer|response|solution|reply) is",
+            "(?:and )?your (?:answer|response|solution|reply) (?:is|was)",
+            "these things happen",
+            "(?:aren't|isn't|are not|is not|not) required to",
+            "keep ignoring (?:me|us)",
             "(?:call|calls|called|calling) it (?:wear and tear|normal|cosmetic|user error)",
             "(?:it|that) (?:does that|happens) (?:sometimes|all the time|occasionally)",
             "(?:told|tells|telling|asked) (?:me|us) to (?:read the manual|check the manual|be more careful|calm down|rate (?:him|her|them) low)",
@@ -1117,6 +1134,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "脑子(?:有病|进水|坏了)",
             "吸血鬼",
             "人渣",
+            "听不懂人话",
             "骗钱的?(?:玩意|东西|公司|店|平台|骗子)",
         ],
         [
@@ -1135,6 +1153,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "you clown",
             "scum\\w*",
             "(?:what|such) a con(?= |[.!,]|$)",
+            "(?:^|(?<=[.!] ))this is (?:a |such a |an absolute |a total |a complete )?(?:con|racket|rip-?off)(?=[ .!])",
             "(?:garbage|trash|rubbish) (?:support|service|company|customer service|staff)",
             "bunch of (?:crooks|thieves|idiots|clowns|amateurs|liars|scammers)",
             "(?:useless|pathetic|incompetent|clueless) (?:lot|bunch|company|idiots|clowns|fools|shower|excuse for a)",
@@ -1156,7 +1175,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "不[^，。！？,.!?]{1,10}?(?:我就去|我就找|我就打|我就报)",
             "不[^，。！？,.!?]{1,10}[，,]\\s*(?:我就|我们就|就去|我会|我要|我只能)",
             "最后(?:通知|通牒)",
-            "(?:今天|明天|今晚|马上|现在|[一二三两\\d]+天(?:之|以)?内)[^，。！？,.!?]{0,3}不[^，。！？,.!?]{1,12}[，,]",
+            "(?:今天|明天|今晚|马上|现在|[一二三两\\d]+天(?:之|以)?内)[^，。！？,.!?]{0,3}不(?:给|退|处理|解决|回复|答复|赔|修|换|发|送|安排|到账|联系|上门)[^，。！？,.!?]{0,10}[，,]",
+            "给你们[一二三两半\\d]+ ?(?:个)?(?:小时|天|分钟)",
+            "不然[^，。！？,.!?]{0,12}(?:见|投诉|曝光|起诉|报警)",
             "(?:拒交|一分(?:钱)?(?:都)?不交)",
             "最后一次机会",
             "(?:找|叫|要见|让)你们?(?:的)?(?:经理|领导|主管|负责人|老板)(?:出来|来)?[，,！!\\s]*(?:马上|立刻|立即|现在)",
@@ -1173,6 +1194,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "see you in court",
             "public apology",
             "(?:i demand|demand) an apology",
+            "(?:i'm giving|i am giving|i'll give|i will give) you (?:until|till|\\d+|one|two|three|a (?:day|week))",
+            "(?:you have|you've got|you've) (?:until|till) [^.!?]{0,30}(?:after that|then|or)",
+            "(?:manager|supervisor|someone senior)[^.!?]{0,20} within (?:\\w+ ){1,2}(?:minutes|mins|hour)",
             "(?:speak to|talk to|get me|give me|want|put) (?:a|your|the|someone) (?:manager|supervisor|senior|in charge)(?: [^.!?]{0,20})? (?:right )?now",
         ],
     ),
@@ -1268,7 +1292,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "律师(?!事务所)",
             "起诉",
             "法院见",
-            "(?:12315|消协|工商|市场监管|法庭)见",
+            "(?:12315|消协|工商|市场监管(?:局)?|监管局|法庭)见",
             "法庭上见",
             "告你们",
             "告到",
@@ -1280,7 +1304,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "仲裁",
             "诉讼",
             "黑猫投诉",
-            "拒付",
+            "(?:我要|我会|我就|就去|直接|要去|只能)(?:申请|办理|去银行)?拒付",
+            "不只是我们(?:之间|俩|两个)的事",
             "举报你们",
             "去举报",
             "投诉到底",
@@ -1311,6 +1336,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "sue(?= +(?:you|your|them|the|for|over|if)|[.!,]| *$)",
             "suing",
             "legal action",
+            "legal advice",
+            "(?:would|'d) (?:love|like|enjoy) (?:this|the|a|your) story",
+            "(?:writes|works) for (?:the |a )(?:local )?(?:paper|news|\\w+ (?:standard|times|post|herald|gazette|mail|news|echo))",
             "lemon law",
             "small claims",
             "class action",
@@ -1434,6 +1462,8 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "找",
         "向",
         "打(?=\\d)",
+        "打了(?=\\d)",
+        "已经(?:打了|投诉到|投诉了|联系了|报了|找了)",
         "打给",
         "告",
         "一定要",
@@ -1462,6 +1492,9 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "send(?:ing)? (?:it|this|the \\w+|them|everything)",
         "(?:this|it) goes (?:straight )?to",
         "otherwise",
+        "gets? (?:a |an |the )?(?:full |formal |written )?(?:complaint|copy|call|letter|report)",
+        "will (?:get|receive|be getting|be hearing)",
+        "(?:seemed|seems|was|were|is|are|would be|'d be) (?:very |really |quite |most )?interested",
         "forward(?:ed|ing)?",
         "(?:have|'ve) (?:sent|reported|escalated)",
         "next stop(?: is| will be)?",
@@ -1527,10 +1560,13 @@ FURIOUS_CUE = "furious cue"
 _HUMILIATION = re.compile(
     r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|[买交付]不起|说我偷|当(?:成|作)小偷"
     r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
-    r"|the whole|my (?:kids|children|family|colleagues|friends))"
+    r"|the whole|my (?:whole|kids|children|family|colleagues|friends|neighbou?rs))"
     r"|accused (?:me|us|my \w+) of (?:stealing|theft|lying)|like (?:a|i was a) (?:thief|criminal)",
     re.IGNORECASE,
 )
+# Harm that bot.tickets.rules.is_danger does not count as the customer's own danger (an animal
+# hurt, a wrong injection): with a brush-off it is furious too.
+_INJURY = re.compile(r"\bblood\b|bleeding|seizures?|抽搐|流血|打错(?:了)?针|吐血", re.IGNORECASE)
 # Kinds that make a run of !!! outrage rather than excitement ("thanks!!!").
 _OUTRAGE_KINDS = ANGRY_KINDS | _FURIOUS_KINDS | {"negative", "waiting", "unanswered"}
 _RANT_KINDS = (
@@ -1784,7 +1820,9 @@ def analyse(text: str) -> Emotion:
         else:
             score = min(score, _UPSET_CAP)
     outrage = _BANG_RUN.search(text) and kinds & _OUTRAGE_KINDS
-    dismissed_harm = "dismissed" in kinds and (is_danger(text) or _HUMILIATION.search(text))
+    dismissed_harm = "dismissed" in kinds and (
+        is_danger(text) or _HUMILIATION.search(text) or _INJURY.search(text)
+    )
     if dismissed_harm:
         cues.append("dismissed harm")
     if kinds & _FURIOUS_FLOOR or shouted or outrage or dismissed_harm:

@@ -35,6 +35,8 @@ HELDOUT = tuple(
         "emotion_heldout8.jsonl",
         "emotion_heldout9.jsonl",
         "emotion_heldout10.jsonl",
+        "emotion_heldout11.jsonl",
+        "emotion_heldout12.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )

@@ -142,6 +142,9 @@ def decide(text: str, probs: Sequence[float], cues: Sequence[str]) -> str:
         # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting (a sentence in
         # capitals, or !!! with outrage) is furious whatever else it says.
         return "furious"
+    if level == "angry" and "angry emoji" in cues:
+        # EMOTION.md, borderline rules: 😡🤬 raise one level.
+        return "furious"
     if level == "calm" and found:
         # The lexicon found one of EMOTION.md's angry descriptions (an accusation, a broken
         # promise, harm told with indignation, staff misconduct, a firm demand): calm would be

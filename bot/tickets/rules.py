@@ -18,6 +18,7 @@ _DANGER = re.compile(
     r"过敏.{0,6}(?:严重|休克|肿|喘)|严重过敏|上吐下泻|呕吐|吐了一|噎住|噎到|卡住?喉咙|卡在喉咙|窒息|"
     r"摔倒|跌倒|滑倒|摔了一跤|差点(?:摔|掉下|被电|烧|噎|撞|砸)|误食|(?:孩子|宝宝|小孩|儿子|女儿|婴儿).{0,10}吞|"
     r"电梯.{0,8}(?:下坠|坠落|掉下|掉到|掉了|往下掉|急停|困住|困在|关在|卡住|夹)|"
+    r"(?:困在|关在|被困)[^，。！？]{0,8}电梯|"
     r"\bfire\b|on fire|smok(?:e|ing)|explod|electric shock|electrocut|gas leak|bleed|injur|"
     r"\bhurt\b|\bcut (?:his|her|my|their|our) |stitches|hospital|\ber\b|emergency|poison|"
     r"can'?t breathe|unconscious|faint|burn(?:ed|t|s)?\b|fractur|blister|choking(?! hazard)|choked|"

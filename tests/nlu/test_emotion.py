@@ -463,3 +463,68 @@ def test_a_wait_of_weeks_is_named_but_is_not_anger_on_its_own(text: str) -> None
 )
 def test_age_and_expiry_are_not_a_wait(text: str) -> None:
     assert "long wait" not in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if the refund isn't back by Friday I'll be taking legal advice. thanks",
+        "my cousin works for the local paper and she'd love this story",
+        "You have until noon. After that the ombudsman gets a full complaint.",
+        "the trading standards people seemed very interested when I called",
+        "给你们48小时考虑",
+        "下午五点前给我回复，不然明天工商局见",
+        "我已经打了12315",
+        "你们是听不懂人话吗",
+        "This is a con. The box says 2kg and it's 1.4kg.",
+        "I want a supervisor on the phone within 15 minutes",
+    ],
+)
+def test_veiled_and_polite_threats_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the vet gave him the wrong injection and he had a seizure, they said these things happen",
+        "我爸被困在电梯里一个小时，物业说这是正常现象",
+        "the courier mocked my accent in front of my whole street and your reply was 'noted'",
+    ],
+)
+def test_harm_to_a_pet_a_stuck_lift_or_humiliation_then_a_brush_off_is_furious(text: str) -> None:
+    result = analyse(text)
+    assert "dismissed harm" in result.cues
+    assert result.level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "明天我不在家，买的菜能放快递柜吗",
+        "my refund hasn't arrived, when should I expect it?",
+        "信用卡被盗刷了，请问怎么申请拒付",
+    ],
+)
+def test_questions_about_timing_and_disputes_are_not_threats(text: str) -> None:
+    result = analyse(text)
+    assert FURIOUS_CUE not in result.cues
+    assert not {"threat", "consequence", "ultimatum"} & set(result.cues)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("you've charged me every month since I cancelled in May", "misconduct"),
+        ("I have never set foot in that store, someone else collected it", "misconduct"),
+        ("I specifically turned auto-renew off", "misconduct"),
+        ("please explain how that is legal", "misconduct"),
+        ("罐头都鼓包了还往外发", "misconduct"),
+        ("谁允许你们替我关单的", "misconduct"),
+        ("保修卡上白纸黑字写着三年", "broken promise"),
+        ("这种店也配上平台", "angry"),
+        ("扣钱秒扣，退钱要半个月，真会做生意", "angry"),
+    ],
+)
+def test_accusations_told_as_facts_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues

@@ -103,6 +103,13 @@ def test_decide_never_reads_a_furious_cue_as_less() -> None:
     assert em.decide(text, [0.9, 0.1, 0.0, 0.0], analyse(text).cues) == "furious"
 
 
+def test_decide_raises_angry_with_an_angry_emoji() -> None:
+    text = "nine days and the refund is still processing 😡"
+    assert "angry emoji" in analyse(text).cues
+    assert em.decide(text, [0.1, 0.1, 0.7, 0.1], analyse(text).cues) == "furious"
+    assert em.decide(text, [0.1, 0.7, 0.1, 0.1], analyse(text).cues) == "upset"
+
+
 def test_decide_lifts_calm_with_an_angry_cue() -> None:
     text = "the courier marked it delivered and it never came"
     assert "indignation" in analyse(text).cues
@@ -149,7 +156,7 @@ def test_second_emotion_heldout_set_is_well_formed() -> None:
     assert min(Counter(row["emotion"] for row in rows).values()) >= 30
 
 
-@pytest.mark.parametrize("name", [f"emotion_heldout{n}.jsonl" for n in range(3, 11)])
+@pytest.mark.parametrize("name", [f"emotion_heldout{n}.jsonl" for n in range(3, 13)])
 def test_later_emotion_heldout_sets_are_well_formed(name: str) -> None:
     """Each written fresh by a writer of its own, who never ran the model, before the round
     that scored it (docs/TRAINING.md, Emotion): 100 lines a language, every level 40 or more."""

@@ -104,6 +104,7 @@ def test_danger_makes_any_category_urgent(category: str) -> None:
         "吃了你们的海鲜上吐下泻，一晚上没睡",
         "孩子把玩具上的小零件吞下去了",
         "小区电梯突然往下掉了两层，吓死人了",
+        "我妈被困在单元楼电梯里四十分钟",
         "老人在你们店门口的湿地板上滑倒了",
         "the kettle base gave me an electric shock",
         "my toaster was sparking and smelled of burning plastic",
