@@ -37,6 +37,8 @@ HELDOUT = tuple(
         "emotion_heldout10.jsonl",
         "emotion_heldout11.jsonl",
         "emotion_heldout12.jsonl",
+        "emotion_heldout13.jsonl",
+        "emotion_heldout14.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
