@@ -553,6 +553,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "借口",
             "(?:上|用|长)点心",
             "火冒三丈",
+            "寒心",
             "(?:也|还)配(?:上|开|做|叫|当|卖)",
             "真会做生意",
         ],
@@ -636,7 +637,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "scum\\w*",
             "dishonest",
             "shady",
-            "bs",
+            "bs(?!\\d)",
             "you people",
             "laughed at",
             "mock(?:ed|ing)",
@@ -683,6 +684,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "what a surprise",
             "slow clap",
             "so-called",
+            "^classic[.!]",
         ],
     ),
     "rhetorical question": (
@@ -819,6 +821,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "屡次",
             "都几天了",
             "说了多少遍",
+            "(?:反映|投诉|联系|打电话|催|找)(?:过|了)[三四五六七八九十几多]+次",
             "多少次了",
         ],
         [
@@ -831,6 +834,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             + _EN_GAP
             + "(?:three|four|five|six|seven|eight|nine|ten|\\d{1,3}) times",
             "yet again",
+            "(?:third|fourth|fifth|sixth|seventh|\\d+(?:rd|th)) (?:day|week|time) (?:running|in a row)",
             "how many times",
             "keeps? (?:happening|breaking|failing)",
         ],
@@ -856,6 +860,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "互相推",
             "(?:有没有|没有)人(?:看|理|回|在|接)",
             "(?:到底|还)管不管",
+            "没(?:短信|电话|通知|消息)[，,]?(?:也)?没(?:短信|电话|通知|消息)",
+            "到了[^，。！？,.!?]{0,6}才知道",
         ],
         [
             "(?:nobody|no one) (?:answers|responds|replies|helps|has (?:replied|answered|responded))",
@@ -1029,6 +1035,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "you (?:took|charged|billed|debited) (?:me )?(?:£|\\$|€)?[\\d.,]+[^.!?]{0,30}after i (?:cancelled|canceled|said no|opted out|closed)",
             "shame on you",
             "stop pretending",
+            "(?:acted|treated (?:us|me)) like (?:we|i) (?:were|was)",
+            "your \\w+ never (?:\\w+ed|fitted|set it up)",
+            "how (?:does|did|could|can) (?:that|this|it) (?:pass|be allowed|be legal)",
             "(?:you've|you have) (?:taken|charged|billed|debited)[^.!?]{0,40}(?:i|we) (?:cancelled|canceled|closed|opted out|switched (?:it )?off)",
             "(?:i have|i've) never (?:set foot|been) (?:in|to|near)",
             "swapped (?:my|the|our) \\w+ for (?:a |an )?cheaper",
@@ -1046,7 +1055,13 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "dismissed": (
         0.3,
         [
-            "说(?:这|那|我)?(?:是|就是|属于)?(?:规定|正常|使用不当|人为|我自己|你自己)",
+            '说(?:这|那|我)?(?:是|就是|属于)?[“"「]?(?:规定|正常|使用不当|人为|我自己|你自己)',
+            "说是我[^，。！？,.!?]{0,8}(?:导致|造成|弄|的问题|的原因)",
+            '(?:说|回)(?:了)?(?:一句)?[“"「]?没事',
+            "这(?:叫|算|也叫)(?:没事|正常)",
+            "(?:就|只)回了?(?:一)?句",
+            "(?:连)?(?:一)?句(?:道歉|对不起|解释)(?:都|也)没(?:有)?",
+            '(?:说我|说我们)[“"「]?(?:情绪化|无理取闹|小题大做|夸大|想多了)',
             '(?:回|回复|就回|回了)(?:我)?(?:了)?一句["“”「]?(?:使用不当|正常|规定|不知道|没办法)',
             "使用不当",
             "正常(?:现象|缓冲|情况|范围)",
@@ -1075,6 +1090,10 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "all (?:we|i) (?:get|got|have got|'ve got|were given|was given|ever get|hear|heard|ever hear) (?:is|was|are)",
             "(?:and )?your (?:answer|response|solution|reply) (?:is|was)",
             "these things happen",
+            "(?:that|it) happens(?=[,.!\"'”]| just)",
+            "(?:it's|it has|it's) been like that (?:for|since)",
+            "(?:says?|said|told (?:me|us)|claims?) (?:i'm|i am|i was|we're|we are|we were) (?:\"|“)?(?:exaggerating|overreacting|making (?:it|this) up)",
+            "(?:called|calls|call|calling) it (?:a |an |just a )?[\"'“][\\w ]+",
             "(?:aren't|isn't|are not|is not|not) required to",
             "keep ignoring (?:me|us)",
             "(?:call|calls|called|calling) it (?:wear and tear|normal|cosmetic|user error)",
@@ -1110,6 +1129,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         0.85,
         [
             "垃圾(?:客服|服务|公司|商家|平台|银行|快递|物业|售后|店|员工)",
+            "垃圾[^，。！？,.!?\\s]{1,4}(?:公司|平台|商家|银行|物业|医院|酒店|学校|机构)",
+            "打发叫花子",
             "骗子",
             "坑人",
             "黑店",
@@ -1182,6 +1203,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "最后一次机会",
             "(?:找|叫|要见|让)你们?(?:的)?(?:经理|领导|主管|负责人|老板)(?:出来|来)?[，,！!\\s]*(?:马上|立刻|立即|现在)",
             "(?:公开|必须|必须给我|要求你们|要求公开)道歉",
+            "(?:书面|正式|公开)道歉",
         ],
         [
             "or else",
@@ -1193,6 +1215,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "you'll regret",
             "see you in court",
             "public apology",
+            "(?:formal|written) apology",
             "(?:i demand|demand) an apology",
             "(?:i'm giving|i am giving|i'll give|i will give) you (?:until|till|\\d+|one|two|three|a (?:day|week))",
             "(?:you have|you've got|you've) (?:until|till) [^.!?]{0,30}(?:after that|then|or)",
@@ -1301,7 +1324,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "法律手段",
             "法律责任",
             "(?<!不)追究",
-            "仲裁",
+            "(?<!平台)仲裁",
             "诉讼",
             "黑猫投诉",
             "(?:我要|我会|我就|就去|直接|要去|只能)(?:申请|办理|去银行)?拒付",
@@ -1323,9 +1346,11 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "最后一次警告",
             "最后通牒",
             # Going public: a publishing verb next to a social platform, or contacting the media.
-            "(?:发|挂|晒|传|放)(?:到|在|上)?"
+            "(?:发|挂|晒|传|放|写成|写到|写在)(?:到|在|上)?"
             + _GAP
-            + "(?:微博|抖音|小红书|朋友圈|网上|论坛|贴吧|知乎)",
+            + "(?:微博|抖音|小红书|朋友圈|网上|论坛|贴吧|知乎|大众点评)",
+            "(?:等着|准备)上(?:微博|抖音|小红书|热搜|新闻|大众点评)",
+            "(?:人人|所有人|每个人)都(?:会)?知道",
             "(?:微博|抖音|小红书|朋友圈|网上)" + _GAP + "(?:曝光|发帖|挂你们)",
             "(?:找|联系|告诉|通知|让)" + _GAP + "(?:(?<![多自])媒体|记者|报社|电视台|所有人)",
         ],
@@ -1374,6 +1399,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:tell|telling|warn|warning) (?:everyone|everybody|all my friends)(?: i know)?"
             "(?= +(?:about|what|how|that you|not to|to avoid)|[.!,]| *$| and)",
             "make sure (?:everyone|everybody|the (?:world|press|newspapers?)|people)",
+            "(?:forwarded|sent|passed|copied) (?:this|it|the|my|everything)[^.!\\n]{0,30} to (?:which\\?|the bbc|bbc|the press|the media|trading standards|the ombudsman|consumer)",
             "(?:goes|going|go|will go|is going) (?:on|onto|up on) (?:twitter|x|tiktok|facebook|instagram|reddit|youtube|social media|the internet|trustpilot)",
             "(?:everyone|everybody|every person|all my friends|all my family)[^.!?]{0,20}(?:will|is going to|are going to|gonna) (?:hear|know)",
             "my (?:tweet|post|review|thread|video)[^.!?]{0,40}(?:is|'s) (?:already )?(?:written|ready|drafted|up|recorded)",
@@ -1558,9 +1584,10 @@ FURIOUS_CUE = "furious cue"
 # Humiliation, for EMOTION.md's "humiliation or danger, and being dismissed" (furious); danger
 # and injury are read by bot.tickets.rules.is_danger, the same test that raises the severity.
 _HUMILIATION = re.compile(
-    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|[买交付]不起|说我偷|当(?:成|作)小偷"
+    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|当着[^，。！？,.!?]{0,4}人|[买交付]不起|说我偷|当(?:成|作)小偷"
     r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
     r"|the whole|my (?:whole|kids|children|family|colleagues|friends|neighbou?rs))"
+    r"|people like (?:me|us)|(?:wouldn't|would not|didn't|did not) let (?:me|us) (?:out|leave|go)"
     r"|accused (?:me|us|my \w+) of (?:stealing|theft|lying)|like (?:a|i was a) (?:thief|criminal)",
     re.IGNORECASE,
 )

@@ -528,3 +528,60 @@ def test_questions_about_timing_and_disputes_are_not_threats(text: str) -> None:
 )
 def test_accusations_told_as_facts_are_named(text: str, cue: str) -> None:
     assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这件事我会写成小红书，让大家看看",
+        "我全都截图了，等着上微博吧",
+        "再扣一分钱，我保证人人都知道你们怎么做生意的",
+        "I've forwarded the thread to Which? and they're very interested",
+        "垃圾物流公司，三天没人接电话",
+        "I expect a written apology and the agent's name",
+        "必须给我书面道歉",
+    ],
+)
+def test_going_public_insults_and_formal_apologies_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气灶有煤气味，师傅说没事，开窗就行",
+        "床板断了我摔伤进了医院，客服就回了一句让我找快递",
+        "the heater burned my leg and the shop says I'm overreacting",
+        "保安当着一排人让我开包检查，连句对不起都没有",
+        "the driver wouldn't let me out until I paid and support called it a 'misunderstanding'",
+    ],
+)
+def test_more_brush_offs_after_danger_or_humiliation_are_furious(text: str) -> None:
+    assert "dismissed harm" in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please send it to 14 Albert Road, Bristol BS2 0XA",
+        "卖家描述不符，我想申请平台仲裁",
+    ],
+)
+def test_postcodes_and_platform_arbitration_are_not_anger(text: str) -> None:
+    result = analyse(text)
+    assert not {"angry", "threat"} & set(result.cues)
+    assert result.level == "calm"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("向物业反映过五次，一直没人处理", "repetition"),
+        ("'in transit' for the fourth day running", "repetition"),
+        ("航班改了没短信没电话", "neglect"),
+        ("Classic. Paid for express, got it in a week", "sarcasm"),
+        ("the receptionist acted like we were the problem", "misconduct"),
+    ],
+)
+def test_repeated_contact_silence_and_dry_sarcasm_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
