@@ -39,6 +39,8 @@ HELDOUT = tuple(
         "emotion_heldout12.jsonl",
         "emotion_heldout13.jsonl",
         "emotion_heldout14.jsonl",
+        "emotion_heldout15.jsonl",
+        "emotion_heldout16.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
