@@ -585,3 +585,48 @@ def test_postcodes_and_platform_arbitration_are_not_anger(text: str) -> None:
 )
 def test_repeated_contact_silence_and_dry_sarcasm_are_named(text: str, cue: str) -> None:
     assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "挂了我三次电话，这事我会让更多人知道",
+        "别发模板了，我现在就要跟真人说话",
+        "鞋子开胶了老板还说是我穿坏的，工商局见",
+        "垃圾自来水厂，停水三天一句解释都没有",
+        "The school governors and Ofsted will be hearing about this.",
+        "I'm sharing these photos in every parents' group in town",
+        "All my followers are about to see the photos of your 'deluxe' room",
+        "I'll be at the branch at nine with the receipt and I'm not leaving without my money",
+    ],
+)
+def test_wider_audiences_regulators_and_sit_ins_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气灶一直漏气，客服让我开窗通风就行，人都不来",
+        "the whole house smelt of gas and they told me to open a window and wait until Monday",
+        "孩子被打伤缝了两针，老师说小孩打闹很正常",
+        "充电宝冒烟烫伤了手，客服说是个别现象",
+        'the brakes failed on a hill and support replied "have a nice day"',
+        "the barber mocked me in front of a full shop and the manager just shrugged",
+    ],
+)
+def test_gas_brakes_injuries_and_mockery_brushed_off_are_furious(text: str) -> None:
+    assert "dismissed harm" in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("修完手机电池被偷偷换成杂牌的", "misconduct"),
+        ("谁给你们的胆子", "misconduct"),
+        ("two more months taken after I cancelled", "misconduct"),
+        ("收了定金，现在人联系不上了", "neglect"),
+    ],
+)
+def test_secret_swaps_charges_after_cancelling_and_vanishing_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
