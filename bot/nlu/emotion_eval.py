@@ -41,6 +41,8 @@ HELDOUT = tuple(
         "emotion_heldout14.jsonl",
         "emotion_heldout15.jsonl",
         "emotion_heldout16.jsonl",
+        "emotion_heldout17.jsonl",
+        "emotion_heldout18.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )

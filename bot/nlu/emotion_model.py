@@ -64,6 +64,11 @@ _UPSET_AT_LEAST = {"sarcasm", "rhetorical question"}
 # Calm is the worst error on an angry message (EMOTION.md, "How it is measured"): a calm
 # argmax stands only while angry and furious together stay below this probability.
 HEATED_FLOOR = 0.4
+# Furious is what offers the customer a person (EMOTION.md, "How it is measured": its recall is
+# scored): an angry plurality with furious at this probability or more is read as furious.
+# Chosen on emotion_heldout17/18 before their lines were read (furious recall 0.800 -> 0.850,
+# exact 0.865 -> 0.875), checked on 19/20 (docs/TRAINING.md).
+FURIOUS_SHARE = 0.3
 
 FEATURE_NAMES: tuple[str, ...] = (
     ("lexicon score",)
@@ -142,19 +147,20 @@ def decide(text: str, probs: Sequence[float], cues: Sequence[str]) -> str:
         # EMOTION.md: a threat, an ultimatum, profanity, an insult or shouting (a sentence in
         # capitals, or !!! with outrage) is furious whatever else it says.
         return "furious"
-    if level == "angry" and "angry emoji" in cues:
-        # EMOTION.md, borderline rules: 😡🤬 raise one level.
-        return "furious"
     if level == "calm" and found:
         # The lexicon found one of EMOTION.md's angry descriptions (an accusation, a broken
         # promise, harm told with indignation, staff misconduct, a firm demand): calm would be
         # the worst error. Sarcasm and rhetorical questions alone are upset at least
         # (EMOTION.md, borderline rules).
-        return "upset" if found <= _UPSET_AT_LEAST else "angry"
-    if level == "calm" and probs[2] + probs[3] >= HEATED_FLOOR:
+        level = "upset" if found <= _UPSET_AT_LEAST else "angry"
+    elif level == "calm" and probs[2] + probs[3] >= HEATED_FLOOR:
         # Calm only by a plurality, with angry and furious close behind together: the
         # asymmetric cost says angry.
-        return "angry"
+        level = "angry"
+    if level == "angry" and ("angry emoji" in cues or probs[3] >= FURIOUS_SHARE):
+        # EMOTION.md, borderline rules: 😡🤬 raise one level. And furious close behind an
+        # angry plurality is read as furious.
+        level = "furious"
     return level
 
 
