@@ -43,6 +43,8 @@ HELDOUT = tuple(
         "emotion_heldout16.jsonl",
         "emotion_heldout17.jsonl",
         "emotion_heldout18.jsonl",
+        "emotion_heldout19.jsonl",
+        "emotion_heldout20.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
