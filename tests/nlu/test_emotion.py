@@ -630,3 +630,41 @@ def test_gas_brakes_injuries_and_mockery_brushed_off_are_furious(text: str) -> N
 )
 def test_secret_swaps_charges_after_cancelling_and_vanishing_are_named(text: str, cue: str) -> None:
     assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要是不给个说法，下周我就把你们的产品全部下架",
+        "It'll be on TikTok tonight unless a manager calls me",
+        "I have 12k followers and a video ready. Think carefully about your next reply.",
+        "工商那边我已经打过电话了",
+        "周五前还没退款，材料直接交给市场监管局",
+        "垃圾运营商，销个号都不让",
+    ],
+)
+def test_deadlines_audiences_and_filed_reports_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+def test_a_smelled_leak_dismissed_as_normal_is_furious() -> None:
+    text = 'the engineer smelled a leak, said it was "within normal range" and left'
+    assert "dismissed harm" in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("cancelled by text an hour before. Cheers for that.", "sarcasm"),
+        ("合着合同是写着玩的", "angry"),
+        ("流程要走到明年吗", "angry"),
+        ("It has been 26 days. I have the email where you confirmed it.", "broken promise"),
+    ],
+)
+def test_dry_thanks_and_kept_proof_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize("text", ["小区垃圾站旁边的路灯坏了", "垃圾处理厂的味道很大，能反映一下吗"])
+def test_rubbish_facilities_are_not_insults(text: str) -> None:
+    assert "insult" not in analyse(text).cues
