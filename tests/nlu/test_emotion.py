@@ -668,3 +668,57 @@ def test_dry_thanks_and_kept_proof_are_named(text: str, cue: str) -> None:
 @pytest.mark.parametrize("text", ["小区垃圾站旁边的路灯坏了", "垃圾处理厂的味道很大，能反映一下吗"])
 def test_rubbish_facilities_are_not_insults(text: str) -> None:
     assert "insult" not in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "空气炸锅的涂层掉了，能换一个吗",
+        "我妈妈的体检报告名字写错了，能更正吗",
+        "the car was broken into, police report ref 4410/23, what do we do now?",
+    ],
+)
+def test_kitchenware_family_and_police_references_are_not_rage_or_threats(text: str) -> None:
+    assert FURIOUS_CUE not in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "什么垃圾物流，碎了五瓶",
+        "This free trial is a scam and you know it.",
+        "Pathetic excuse for an airline.",
+        "He shoved my wife. We're pressing charges.",
+        "Put me through to a manager, now.",
+    ],
+)
+def test_more_insults_charges_and_manager_now_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "充电时冒烟差点起火，客服让我放心使用",
+        "燃气灶关了火还有漏气的味道，售后说是我闻错了",
+        "保安当众搜我的包，经理就一句按规定办事",
+        "the waiter humiliated my son in front of the whole restaurant and head office replied with a £10 voucher",
+        'the lift dropped a floor with my kids inside and the attendant shrugged and said it "does that sometimes"',
+    ],
+)
+def test_reassurance_rules_and_vouchers_after_harm_are_brush_offs(text: str) -> None:
+    assert "dismissed harm" in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("你们卖假货？", "misconduct"),
+        ("当初宣传的时候怎么不说", "broken promise"),
+        ("I want a start date in writing", "demand"),
+        ("took the deposit and hasn't been back since", "neglect"),
+        ("我会向平台反映这个商家", "report"),
+    ],
+)
+def test_fakes_hidden_terms_and_vanished_builders_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
