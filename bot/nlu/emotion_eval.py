@@ -45,6 +45,10 @@ HELDOUT = tuple(
         "emotion_heldout18.jsonl",
         "emotion_heldout19.jsonl",
         "emotion_heldout20.jsonl",
+        "emotion_heldout21.jsonl",
+        "emotion_heldout22.jsonl",
+        "emotion_heldout23.jsonl",
+        "emotion_heldout24.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
