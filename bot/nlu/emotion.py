@@ -689,6 +689,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "so-called",
             "^classic[.!]",
             "cheers for that",
+            "^great job",
             "thanks for that[.!]*$",
         ],
     ),
@@ -840,7 +841,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             + _EN_GAP
             + "(?:three|four|five|six|seven|eight|nine|ten|\\d{1,3}) times",
             "yet again",
-            "(?:third|fourth|fifth|sixth|seventh|\\d+(?:rd|th)) (?:day|week|time) (?:running|in a row)",
+            "(?:second|2nd|third|fourth|fifth|sixth|seventh|\\d+(?:rd|th)) (?:day|week|time|month) (?:running|in a row)",
             "how many times",
             "keeps? (?:happening|breaking|failing)",
         ],
@@ -952,6 +953,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:钱|费)倒是(?:一分)?(?:没少|照|按时)收",
             "这不是(?:坑|骗|抢)[^，。！？,.!?]{0,4}吗",
             "当众",
+            "(?:还想|就想)[^，。！？,.!?]{0,12}就算了",
             "(?:卖|买|办|签|收钱|下单|推销)[^，。！？,.!?]{0,4}的时候[^，。！？,.!?]{0,10}[，,][^，。！？,.!?]{0,4}(?:理赔|退|修|赔|出事|用|保修|售后)[^，。！？,.!?]{0,4}的时候",
             "当着(?:所有人|大家|其他(?:客人|顾客|人)|孩子|我(?:家人|孩子))的面",
         ],
@@ -968,6 +970,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:the )?best you can (?:do|offer|come up with) is",
             "in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)|the whole|my (?:kids|children|family|colleagues|friends))",
             "(?:gone|taken|vanished|missing) from my (?:account|card|bank)",
+            "should never have (?:passed|been (?:sold|allowed|released|approved))",
+            "clearly (?:didn't|did not|don't|doesn't) care",
+            "confirmed (?:it )?(?:twice|two times|three times)",
             "where (?:did|has) my money (?:go|gone)",
             "(?:and )?(?:you're|you are|all you're|you) offer(?:ing|ed)? (?:me |us )?(?:a |an )?(?:measly |lousy )?(?:\\d+% |£\\d+ |\\$\\d+ )?(?:discount|voucher|coupon|code|credit)",
         ],
@@ -1072,7 +1077,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         [
             '说(?:这|那|我)?(?:是|就是|属于)?[“"「]?(?:规定|正常|使用不当|人为|我自己|你自己)',
             "说是我[^，。！？,.!?]{0,8}(?:导致|造成|弄|的问题|的原因)",
-            '(?:说|回)(?:了)?(?:一句)?[“"「]?没事',
+            '(?:说|回)[^，。！？,.!?]{0,8}[“"「]?(?:没事|不要紧|没关系|没什么问题)',
+            "说[^，。！？,.!?]{0,10}都(?:是)?这样",
             "这(?:叫|算|也叫)(?:没事|正常)",
             "(?:就|只)回了?(?:一)?句",
             "(?:连)?(?:一)?句(?:道歉|对不起|解释)(?:都|也)没(?:有)?",
@@ -1112,6 +1118,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "all (?:we|i) (?:get|got|have got|'ve got|were given|was given|ever get|hear|heard|ever hear) (?:is|was|are)",
             "(?:and )?your (?:answer|response|solution|reply) (?:is|was)",
             "these things happen",
+            "(?:policy|rules) (?:is|are) (?:policy|rules)",
+            '(?:told|tells|telling) (?:me|us) to ["“][\\w ]+',
             "(?:replied|responded|came back|answered) with (?:a |an )?(?:£|\\$|€)?\\d*\\s?(?:voucher|coupon|credit|discount)",
             "shrugged(?: and| it off)",
             "(?:it|that) [\"“']?(?:does that|happens) (?:sometimes|all the time|occasionally)",
@@ -1165,6 +1173,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "垃圾(?:客服|服务|公司|商家|平台|银行|快递|物流|物业|售后|店|员工)",
             "垃圾(?!分类|桶|袋|箱|车|站|费|处理|清运|回收|短信|邮件|电话)[^，。！？,.!?\\s]{0,4}(?:公司|平台|商家|银行|物业|医院|酒店|学校|机构|所|局|站|中心|厂|运营商|供应商|服务商)",
             "打发叫花子",
+            "吃(?:干|白)饭的",
+            "饭桶",
             "骗子",
             "坑人",
             "黑店",
@@ -1233,6 +1243,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "最后(?:通知|通牒)",
             "(?:今天|明天|今晚|马上|现在|[一二三两\\d]+天(?:之|以)?内)[^，。！？,.!?]{0,3}不(?:给|退|处理|解决|回复|答复|赔|修|换|发|送|安排|到账|联系|上门)[^，。！？,.!?]{0,10}[，,]",
             "给你们[一二三两半\\d]+ ?(?:个)?(?:小时|天|分钟)",
+            "(?:你们)?(?:自己)?看着办",
             "(?:要是|如果)不[^，。！？,.!?]{1,12}[，,]?[^，。！？,.!?]{0,8}(?:我就|就把|我们就)",
             "不然[^，。！？,.!?]{0,12}(?:见|投诉|曝光|起诉|报警)",
             "(?:拒交|一分(?:钱)?(?:都)?不交)",
@@ -1255,7 +1266,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:formal|written) apology",
             "(?:i demand|demand) an apology",
             "(?:i'm|i am|i'll be|i will be) not leaving (?:without|until)",
-            "(?:put me through to|connect me (?:to|with)|get me) (?:a|your|the) (?:manager|supervisor)[^.!?]{0,5}(?:right )?now",
+            "(?:put me through to|connect me (?:to|with)|get me) (?:a|your|the|someone|somebody) (?:manager|supervisor|with (?:actual |real |some )?authority)[^.!?]{0,5}[.,!]? ?(?:right )?now",
             "unless (?:someone|you|i get|my money|the refund|i hear)",
             "think (?:very )?carefully about your next",
             "(?:i'm giving|i am giving|i'll give|i will give) you (?:until|till|\\d+|one|two|three|a (?:day|week))",
@@ -1392,6 +1403,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             + "(?:微博|抖音|小红书|朋友圈|网上|论坛|贴吧|知乎|大众点评)",
             "(?:等着|准备)上(?:微博|抖音|小红书|热搜|新闻|大众点评)",
             "(?:人人|所有人|每个人)都(?:会)?知道",
+            "(?:微博|抖音|小红书|视频|帖子|文章)[^，。！？,.!?]{0,6}(?:已经)?(?:编辑|写|剪|准备|拍)好了",
             "让更多(?:的)?人(?:都)?知道",
             "(?:微博|抖音|小红书|朋友圈|网上)" + _GAP + "(?:曝光|发帖|挂你们)",
             "(?:找|联系|告诉|通知|让)" + _GAP + "(?:(?<![多自])媒体|记者|报社|电视台|所有人)",
@@ -1437,7 +1449,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:go to|take (?:this|it|you|things)|report|file|post|sue|escalate|"
             "cancel (?:my|the|everything|all))",
             # Going public.
-            "(?:post|posting|share|sharing|put|putting|tweet|tweeting)"
+            "(?:post(?! (?:a|the|my) (?:form|letter|cheque|check|card))|posting|share|sharing|put|putting|tweet|tweeting)"
             + _EN_GAP
             + "(?:online|twitter|tiktok|facebook|instagram|reddit|youtube|social media|everywhere|internet)",
             "(?:contact|contacting|call|calling|tell|telling|go(?:ing)? (?:straight |right )?to|"
@@ -1517,7 +1529,7 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "attorney general",
         "watchdog",
         "ombudsman",
-        "police(?! (?:report|crime|incident) (?:ref|reference|number|no\\b|#|\\d))",
+        "(?<!no )police(?! (?:report|crime|incident) (?:ref|reference|number|no\\b|#|\\d))",
         "court",
         "trustpilot",
         "yelp",
@@ -1639,7 +1651,7 @@ _HUMILIATION = re.compile(
     r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|当着[^，。！？,.!?]{0,4}人|[买交付]不起|说我偷|当(?:成|作)小偷"
     r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
     r"|the whole|my (?:whole|kids|children|family|colleagues|friends|neighbou?rs))"
-    r"|people like (?:me|us)|mocked (?:me|my)|in front of a (?:full|packed|crowded) \w+|(?:wouldn't|would not|didn't|did not) let (?:me|us) (?:out|leave|go)"
+    r"|赶下车|called (?:me|my \w+) (?:a |an )?(?:stupid|fat|racial|\w+ slur|names|liar|thief)|people like (?:me|us)|mocked (?:me|my)|in front of a (?:full|packed|crowded) \w+|(?:wouldn't|would not|didn't|did not) let (?:me|us) (?:out|leave|go)"
     r"|accused (?:me|us|my \w+) of (?:stealing|theft|lying)|like (?:a|i was a) (?:thief|criminal)",
     re.IGNORECASE,
 )

@@ -21,7 +21,7 @@ _DANGER = re.compile(
     r"(?:困在|关在|被困)[^，。！？]{0,8}电梯|"
     r"\bfire\b|on fire|smok(?:e|ing)|explod|electric shock|electrocut|gas leak|bleed|injur|"
     r"smel(?:t|led|ls|l|ling) (?:of )?gas|smel(?:t|led) a (?:gas )?leak|evacuat|brakes? (?:failed|gave out|stopped working)|刹车失灵|"
-    r"缝了[一二三四五六七八九十几\d]+针|打伤|"
+    r"缝了[一二三四五六七八九十几\d]+针|打伤|exposed (?:live )?wir(?:es|ing)|电线裸露|裸露的电线|"
     r"\bhurt\b|\bcut (?:his|her|my|their|our) |stitches|hospital|\ber\b|emergency|poison|"
     r"can'?t breathe|unconscious|faint|burn(?:ed|t|s)?\b|fractur|blister|choking(?! hazard)|choked|"
     r"allergic reaction|vomit|throwing up|threw up|"

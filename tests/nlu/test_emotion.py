@@ -722,3 +722,56 @@ def test_reassurance_rules_and_vouchers_after_harm_are_brush_offs(text: str) -> 
 )
 def test_fakes_hidden_terms_and_vanished_builders_are_named(text: str, cue: str) -> None:
     assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had to print and post a form to cancel an online subscription",
+        "the form asks for a police report number but no police were involved",
+    ],
+)
+def test_posting_a_form_and_no_police_are_not_threats(text: str) -> None:
+    assert FURIOUS_CUE not in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "抖音视频我已经剪好了，发不发你们自己看着办",
+        "一群吃干饭的，拖了半个月",
+        "Put me through to someone with actual authority. Now.",
+    ],
+)
+def test_prepared_posts_contempt_and_authority_now_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯往下坠了两层，物业说老电梯都这样",
+        "燃气管道漏气，燃气公司的人说“不要紧”",
+        "there are exposed wires in the lobby and your reply was 'not urgent'",
+        "refused boarding in front of everyone and the answer was 'policy is policy'",
+        'the heater caught fire and your helpline told me to "send photos and wait"',
+        "the driver called me a stupid cow and your answer is a voucher?",
+        "司机骂了我一路还把我赶下车，平台就回一句已教育",
+    ],
+)
+def test_danger_and_abuse_met_with_a_shrug_are_furious(text: str) -> None:
+    assert "dismissed harm" in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Great job, wrong flat for the second week running 👍", "sarcasm"),
+        ("A hairdryer like that should never have passed a safety check", "indignation"),
+        ("whoever packed this clearly didn't care", "indignation"),
+        ("confirmed twice and they had no record of it", "indignation"),
+        ("洗坏了大衣还想只赔洗衣费就算了？", "indignation"),
+    ],
+)
+def test_more_dry_sarcasm_and_indignation_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
