@@ -49,6 +49,8 @@ HELDOUT = tuple(
         "emotion_heldout22.jsonl",
         "emotion_heldout23.jsonl",
         "emotion_heldout24.jsonl",
+        "emotion_heldout25.jsonl",
+        "emotion_heldout26.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
