@@ -857,6 +857,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "无人处理",
             "不理人",
             "石沉大海",
+            "没人修",
             "(?:hasn't|has not|haven't|have not) been (?:back|seen|heard from) since",
             "(?:人|老板|商家|卖家|公司)?(?:都)?联系不上(?:了)?",
             "失联",
@@ -917,7 +918,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "当初[^，。！？,.!?]{0,10}怎么不说",
             "哪(?:里)?写(?:了|着)",
             "说(?:好)?[^，。！？,.!?]{0,10}(?:回电|回复|到账|发货|上门|处理|联系|退款)[^。！？.!?]{0,3}[，,]\\s*(?:那是|结果|现在|到现在|都)",
-            "(?:买|下单|签约|签合同|办卡|开卡|报名|入住|预订)的?时候[^，。！？,.!?]{0,4}(?:说|承诺|讲|写)",
+            "(?:买|下单|签约|签合同|办卡|开卡|报名|入住|预订|充值|办会员)的?时候[^，。！？,.!?]{0,4}(?:说|承诺|讲|写)",
         ],
         [
             "promised",
@@ -953,6 +954,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:钱|费)倒是(?:一分)?(?:没少|照|按时)收",
             "这不是(?:坑|骗|抢)[^，。！？,.!?]{0,4}吗",
             "当众",
+            "(?:以后|之后|后)才(?:告诉|通知)",
+            "一分(?:钱)?(?:都)?没少(?:交|收|扣)",
+            "(?:在旁边|就在旁边)?玩手机",
             "(?:还想|就想)[^，。！？,.!?]{0,12}就算了",
             "(?:卖|买|办|签|收钱|下单|推销)[^，。！？,.!?]{0,4}的时候[^，。！？,.!?]{0,10}[，,][^，。！？,.!?]{0,4}(?:理赔|退|修|赔|出事|用|保修|售后)[^，。！？,.!?]{0,4}的时候",
             "当着(?:所有人|大家|其他(?:客人|顾客|人)|孩子|我(?:家人|孩子))的面",
@@ -970,6 +974,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:the )?best you can (?:do|offer|come up with) is",
             "in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)|the whole|my (?:kids|children|family|colleagues|friends))",
             "(?:gone|taken|vanished|missing) from my (?:account|card|bank)",
+            "could(?:'ve| have) (?:ended up|been|landed) in (?:hospital|a&e|the er|intensive care)",
+            "needs? to learn (?:to|how)",
+            "said (?:it|they) (?:was|were|had been) (?:fixed|repaired|sorted)",
             "should never have (?:passed|been (?:sold|allowed|released|approved))",
             "clearly (?:didn't|did not|don't|doesn't) care",
             "confirmed (?:it )?(?:twice|two times|three times)",
@@ -1062,7 +1069,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:i have|i've) never (?:set foot|been) (?:in|to|near)",
             "swapped (?:my|the|our) \\w+ for (?:a |an )?cheaper",
             "how (?:is )?(?:that|this|thats|that's|it)(?: is)? (?:legal|allowed|fair)",
-            "i (?:specifically|explicitly|clearly) (?:switched|turned|opted|said|asked|told|cancelled|canceled)",
+            "i (?:specifically|explicitly|clearly) (?:switched|turned|opted|said|asked|told|cancelled|canceled|wrote|requested|ordered)",
+            "(?:didn't|did not|doesn't|does not) look like (?:she|he|i|we|they) could afford",
             "laughed (?:when|in my face|at my)",
             "(?:won't|will not) be (?:spoken|talked) to like that",
             "breach of (?:trust|privacy|contract)",
@@ -1085,6 +1093,10 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             '(?:说我|说我们)[“"「]?(?:情绪化|无理取闹|小题大做|夸大|想多了)',
             '(?:回|回复|就回|回了)(?:我)?(?:了)?一句["“”「]?(?:使用不当|正常|规定|不知道|没办法)',
             "使用不当",
+            "操作不当",
+            "打发人",
+            "(?:就是|只是)开(?:个)?玩笑",
+            "让我(?:接着|继续)用",
             "正常(?:现象|缓冲|情况|范围)",
             "没人理",
             "不了了之",
@@ -1111,13 +1123,17 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         ],
         [
             "(?:said|says|told (?:me|us)|claims?|replied)(?: that)? (?:it was|it's|its|that's|this is|it is|was) "
-            "(?:normal|expected|fine|policy|user error|my (?:own )?fault|wear and tear)",
+            "(?:just )?(?:normal|expected|fine|policy|user error|my (?:own )?fault|wear(?: and tear)?)",
             "within normal",
             "within (?:\\w+ )?tolerances?",
             "all (?:we|i) got was (?:a |an )?[\"'“]?(?:sorry|apolog)",
             "all (?:we|i) (?:get|got|have got|'ve got|were given|was given|ever get|hear|heard|ever hear) (?:is|was|are)",
             "(?:and )?your (?:answer|response|solution|reply) (?:is|was)",
             "these things happen",
+            "watch where (?:she|he|i|you|we|they)(?:'s|'re|'m| is| are| am| was| were)? going",
+            "(?:told|tells|telling) (?:me|us|her|him|them) to (?:call|ring) back",
+            "(?:we|you|i|she|he|they) should have (?:double-?)?checked",
+            "(?:said|says|claims?|told (?:me|us|her|him)) (?:she|he|i|we|you|they) (?:must have|should have)",
             "(?:policy|rules) (?:is|are) (?:policy|rules)",
             '(?:told|tells|telling) (?:me|us) to ["“][\\w ]+',
             "(?:replied|responded|came back|answered) with (?:a |an )?(?:£|\\$|€)?\\d*\\s?(?:voucher|coupon|credit|discount)",
@@ -1252,6 +1268,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:公开|必须|必须给我|要求你们|要求公开)道歉",
             "(?:现在|马上|立刻)就?要(?:跟|和|找)(?:真人|人工|经理|领导|负责人)",
             "(?:书面|正式|公开)道歉",
+            "(?:道歉)?必须公开",
         ],
         [
             "or else",
@@ -1266,6 +1283,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:formal|written) apology",
             "(?:i demand|demand) an apology",
             "(?:i'm|i am|i'll be|i will be) not leaving (?:without|until)",
+            "^(?:a )?manager[.!]* now",
             "(?:put me through to|connect me (?:to|with)|get me) (?:a|your|the|someone|somebody) (?:manager|supervisor|with (?:actual |real |some )?authority)[^.!?]{0,5}[.,!]? ?(?:right )?now",
             "unless (?:someone|you|i get|my money|the refund|i hear)",
             "think (?:very )?carefully about your next",
@@ -1423,7 +1441,9 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:in|on|to|across) every (?:local )?(?:[\\w']+ )?(?:group|forum|site)",
             "(?:about to|going to|will (?:all )?(?:soon )?) see (?:the |these |those )?(?:photos|pictures|videos?|screenshots)",
             "(?:would|'d) (?:love|like|enjoy) (?:this|the|a|your) story",
-            "(?:writes|works) for (?:the |a )(?:local )?(?:paper|news|\\w+ (?:standard|times|post|herald|gazette|mail|news|echo))",
+            "(?:would|'d) make a (?:very |really )?(?:good|great|nice) story",
+            "tag(?:ging)? (?:your|the) (?:ceo|boss|owner|company|head office)",
+            "(?:writes?|works?) for (?:the |a )(?:local )?(?:paper|news|\\w+ (?:standard|times|post|herald|gazette|mail|news|echo))",
             "lemon law",
             "small claims",
             "class action",
@@ -1552,6 +1572,7 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "打了(?=\\d)",
         "已经(?:打了|打过|投诉到|投诉了|联系了|联系过|报了|找了|找过)",
         "交给",
+        "(?:最|很|会|都)?感兴趣",
         "递交",
         "提交给",
         "打给",
@@ -1648,7 +1669,7 @@ FURIOUS_CUE = "furious cue"
 # Humiliation, for EMOTION.md's "humiliation or danger, and being dismissed" (furious); danger
 # and injury are read by bot.tickets.rules.is_danger, the same test that raises the severity.
 _HUMILIATION = re.compile(
-    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|当着[^，。！？,.!?]{0,4}人|[买交付]不起|说我偷|当(?:成|作)小偷"
+    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|当着[^，。！？,.!?]{0,4}人|[买交付]不起|说我偷|当(?:成|作)?小偷"
     r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
     r"|the whole|my (?:whole|kids|children|family|colleagues|friends|neighbou?rs))"
     r"|赶下车|called (?:me|my \w+) (?:a |an )?(?:stupid|fat|racial|\w+ slur|names|liar|thief)|people like (?:me|us)|mocked (?:me|my)|in front of a (?:full|packed|crowded) \w+|(?:wouldn't|would not|didn't|did not) let (?:me|us) (?:out|leave|go)"
@@ -1657,7 +1678,11 @@ _HUMILIATION = re.compile(
 )
 # Harm that bot.tickets.rules.is_danger does not count as the customer's own danger (an animal
 # hurt, a wrong injection): with a brush-off it is furious too.
-_INJURY = re.compile(r"\bblood\b|bleeding|seizures?|抽搐|流血|打错(?:了)?针|吐血", re.IGNORECASE)
+_INJURY = re.compile(
+    r"\bblood\b|bleeding|seizures?|swell(?:ed|ing)? up|\brash\b|hives|"
+    r"抽搐|流血|打错(?:了)?针|吐血|疹子|红疹|起疹|起泡|肿(?:了|起来)",
+    re.IGNORECASE,
+)
 # Kinds that make a run of !!! outrage rather than excitement ("thanks!!!").
 _OUTRAGE_KINDS = ANGRY_KINDS | _FURIOUS_KINDS | {"negative", "waiting", "unanswered"}
 _RANT_KINDS = (

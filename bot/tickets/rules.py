@@ -12,14 +12,14 @@ RESOLUTION_REMEDIES = {"repair", "explanation", "apology"}
 # Ongoing danger or injury: the complaint goes straight to the top of the queue, whatever its
 # category (DESIGN §5; the intake also files it as `safety` unless the customer picks another).
 _DANGER = re.compile(
-    r"着火|起火|冒烟|冒火|烧起来|烧焦|爆炸|漏电|触电|被电|电到|电了一下|电击|打火花|冒火花|"
+    r"着火|起火|冒烟|冒火|烧起来|烧焦|爆炸|漏电|触电|被电|电到|电了一下|电击|打火花|冒火花|冒火星|燎(?:了|到|着)|"
     r"漏气|煤气|燃气|受伤|摔伤|割伤|划伤|砸伤|烫伤|烧伤|烫到|"
     r"水泡|流血|出血|住院|急诊|送医|医院|中毒|昏迷|晕倒|呼吸困难|休克|骨折|缝针|"
     r"过敏.{0,6}(?:严重|休克|肿|喘)|严重过敏|上吐下泻|呕吐|吐了一|噎住|噎到|卡住?喉咙|卡在喉咙|窒息|"
     r"摔倒|跌倒|滑倒|摔了一跤|差点(?:摔|掉下|被电|烧|噎|撞|砸)|误食|(?:孩子|宝宝|小孩|儿子|女儿|婴儿).{0,10}吞|"
     r"电梯.{0,8}(?:下坠|坠落|掉下|掉到|掉了|往下掉|急停|困住|困在|关在|卡住|夹)|"
     r"(?:困在|关在|被困)[^，。！？]{0,8}电梯|"
-    r"\bfire\b|on fire|smok(?:e|ing)|explod|electric shock|electrocut|gas leak|bleed|injur|"
+    r"\bfire\b|on fire|smok(?:e|ing)|explod|electric shock|electrocut|gas leak|bleed|injur|carbon monoxide|\bco alarm|"
     r"smel(?:t|led|ls|l|ling) (?:of )?gas|smel(?:t|led) a (?:gas )?leak|evacuat|brakes? (?:failed|gave out|stopped working)|刹车失灵|"
     r"缝了[一二三四五六七八九十几\d]+针|打伤|exposed (?:live )?wir(?:es|ing)|电线裸露|裸露的电线|"
     r"\bhurt\b|\bcut (?:his|her|my|their|our) |stitches|hospital|\ber\b|emergency|poison|"
@@ -27,7 +27,8 @@ _DANGER = re.compile(
     r"allergic reaction|vomit|throwing up|threw up|"
     r"(?:got|gave (?:me|him|her|us|them)) an? (?:electric )?shock|shocked (?:me|him|her|us|them)|"
     r"zapped|\bsparks?\b|sparking|\bmelt(?:ed|ing)\b|"
-    r"(?:i|he|she|they|we|kid|child|son|daughter|baby|mum|mom|dad|grandma|grandpa) "
+    r"(?:i|he|she|they|we|kid|child|son|daughter|baby|mum|mom|dad|grandma|grandpa|grandmother|"
+    r"grandfather|wife|husband|partner|mother|father|sister|brother|friend|girlfriend|boyfriend) "
     r"(?:fell|slipped|tripped)\b|"
     r"(?:kid|child|son|daughter|baby|toddler) (?:\w+ ){0,2}swallowed|"
     r"(?:elevator|lift) (?:\w+ ){0,3}(?:dropped|fell|plunged|stuck|trapped|jerked)",

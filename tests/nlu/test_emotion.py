@@ -775,3 +775,49 @@ def test_danger_and_abuse_met_with_a_shrug_are_furious(text: str) -> None:
 )
 def test_more_dry_sarcasm_and_indignation_are_named(text: str, cue: str) -> None:
     assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife slipped on your wet floor and the manager told her to watch where she's going",
+        "孩子喝了奶粉起了一身疹子，客服说是体质问题",
+        "燃气灶喷火燎了头发，售后说是我操作不当",
+        "the brakes failed after your service and the garage says that's just wear",
+        "the gas alarm went off and your emergency line told us to call back on Monday",
+        "健身教练当着一屋子人笑我胖，经理说他就是开个玩笑",
+        "my grandmother fell when the brake failed and your rep said she must have been going too fast",
+        "烫发药水让头皮起泡了，店里说过几天会好，就这么打发人？",
+    ],
+)
+def test_injuries_met_with_blame_or_a_joke_are_furious(text: str) -> None:
+    assert "dismissed harm" in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我朋友在电视台做节目，这种事他们最感兴趣了",
+        "I write for a local paper and this would make a very good story",
+        "I'm tagging your CEO on LinkedIn with every screenshot",
+        "Manager. Now.",
+        "这个道歉必须公开做",
+    ],
+)
+def test_press_contacts_tags_and_public_apologies_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("孩子磕破了头，老师一个小时以后才告诉我们", "indignation"),
+        ("物业费一分没少交，电梯坏了半个月", "indignation"),
+        ("The garage said it was fixed and the light came on again", "indignation"),
+        ("充值的时候说送200，充完说活动结束了", "broken promise"),
+        ("my guest could have ended up in hospital", "indignation"),
+        ("someone over there needs to learn to count", "indignation"),
+    ],
+)
+def test_late_news_paid_fees_and_false_fixes_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
