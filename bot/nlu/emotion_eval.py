@@ -51,6 +51,8 @@ HELDOUT = tuple(
         "emotion_heldout24.jsonl",
         "emotion_heldout25.jsonl",
         "emotion_heldout26.jsonl",
+        "emotion_heldout27.jsonl",
+        "emotion_heldout28.jsonl",
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )
