@@ -22,37 +22,13 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRAIN = PROJECT_ROOT / "bot" / "nlu" / "emotion_data" / "train.jsonl"
+# Emotion sets emotion_heldout.jsonl, emotion_heldout2.jsonl … emotion_heldoutN.jsonl.
+EMOTION_SETS = 28
 HELDOUT = tuple(
     PROJECT_ROOT / "tests" / "nlu" / name
     for name in (
         "emotion_heldout.jsonl",
-        "emotion_heldout2.jsonl",
-        "emotion_heldout3.jsonl",
-        "emotion_heldout4.jsonl",
-        "emotion_heldout5.jsonl",
-        "emotion_heldout6.jsonl",
-        "emotion_heldout7.jsonl",
-        "emotion_heldout8.jsonl",
-        "emotion_heldout9.jsonl",
-        "emotion_heldout10.jsonl",
-        "emotion_heldout11.jsonl",
-        "emotion_heldout12.jsonl",
-        "emotion_heldout13.jsonl",
-        "emotion_heldout14.jsonl",
-        "emotion_heldout15.jsonl",
-        "emotion_heldout16.jsonl",
-        "emotion_heldout17.jsonl",
-        "emotion_heldout18.jsonl",
-        "emotion_heldout19.jsonl",
-        "emotion_heldout20.jsonl",
-        "emotion_heldout21.jsonl",
-        "emotion_heldout22.jsonl",
-        "emotion_heldout23.jsonl",
-        "emotion_heldout24.jsonl",
-        "emotion_heldout25.jsonl",
-        "emotion_heldout26.jsonl",
-        "emotion_heldout27.jsonl",
-        "emotion_heldout28.jsonl",
+        *(f"emotion_heldout{n}.jsonl" for n in range(2, EMOTION_SETS + 1)),
         "heldout.jsonl",
         "heldout_messy.jsonl",
     )

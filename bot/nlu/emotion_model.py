@@ -102,10 +102,11 @@ def char_ngrams(text: str) -> list[str]:
     return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
 
 
-def lexicon_features(text: str) -> list[float]:
+def lexicon_features(text: str, emotion: Emotion | None = None) -> list[float]:
     """The lexicon's evidence as numbers, in FEATURE_NAMES order."""
     text = (text or "")[:MAX_CHARS]
-    emotion = analyse(text)
+    if emotion is None:
+        emotion = analyse(text)
     counts = _cue_counts(text) if text.strip() else {}
     cues = set(emotion.cues)
     bangs = text.count("!") + text.count("！")
@@ -197,12 +198,16 @@ class EmotionModel:
         self.vectorizer: Any = None
         self.classifier: Any = None
 
-    def _features(self, texts: Iterable[str]) -> Any:
+    def _features(self, texts: Iterable[str], emotions: Sequence[Emotion] | None = None) -> Any:
         from scipy import sparse
 
         texts = list(texts)
+        found: Sequence[Emotion | None] = emotions or [None] * len(texts)
         lexicon = sparse.csr_matrix(
-            [[v * self.lexicon_weight for v in lexicon_features(t)] for t in texts]
+            [
+                [v * self.lexicon_weight for v in lexicon_features(t, e)]
+                for t, e in zip(texts, found, strict=True)
+            ]
         )
         return sparse.hstack([self.vectorizer.transform(texts), lexicon], format="csr")
 
@@ -221,11 +226,13 @@ class EmotionModel:
         self.classifier.fit(self._features(texts), list(labels))
         return self
 
-    def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
+    def probabilities(
+        self, texts: Sequence[str], emotions: Sequence[Emotion] | None = None
+    ) -> list[list[float]]:
         """Per text, the probability of each level in LEVELS order."""
         if self.classifier is None:
             raise RuntimeError("the model is not trained")
-        raw = self.classifier.predict_proba(self._features(texts))
+        raw = self.classifier.predict_proba(self._features(texts, emotions))
         classes = list(self.classifier.classes_)
         return [
             [float(row[classes.index(level)]) if level in classes else 0.0 for level in LEVELS]
@@ -234,11 +241,14 @@ class EmotionModel:
 
     def analyse_many(self, texts: Sequence[str]) -> list[Emotion]:
         results = []
-        for text, probs in zip(texts, self.probabilities(texts), strict=True):
+        # The lexicon runs once per message: its result feeds both the features and decide().
+        lexicon = [analyse(text) for text in texts]
+        rows = zip(texts, lexicon, self.probabilities(texts, lexicon), strict=True)
+        for text, emotion, probs in rows:
             if not text or not text.strip():
                 results.append(Emotion("calm", 0.0, ()))
                 continue
-            cues = analyse(text).cues
+            cues = emotion.cues
             level = decide(text, probs, cues)
             results.append(Emotion(level, score_for(level, probs), cues))
         return results
