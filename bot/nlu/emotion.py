@@ -1120,6 +1120,13 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "体质(?:问题|原因)",
             '一句[“"「][^”"」]{1,24}[”"」]就(?:完了|没了|打发|结束)',
             '都(?:是)?这样[”"」]',
+            # A reply reported with indignation (居然说 / 竟然让我), a blamed victim, a quoted
+            # one-liner before hanging up.
+            "(?:居然|竟然)(?:还)?(?:跟我|对我)?(?:说|让我|叫我|回(?:我|复)?)",
+            "说(?:是)?[^，。！？,.!?]{0,8}自己不(?:注意|小心)",
+            "说[^，。！？,.!?]{0,8}也是为了[^，。！？,.!?]{0,6}好",
+            '一句[“"「][^”"」]{1,30}[”"」]就',
+            "(?:把|就把)(?:我的)?电话挂了|挂了我(?:的)?电话|直接挂(?:了|断)(?:我的)?电话",
         ],
         [
             "(?:said|says|told (?:me|us)|claims?|replied)(?: that)? (?:it was|it's|its|that's|this is|it is|was) "
@@ -1135,7 +1142,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:we|you|i|she|he|they) should have (?:double-?)?checked",
             "(?:said|says|claims?|told (?:me|us|her|him)) (?:she|he|i|we|you|they) (?:must have|should have)",
             "(?:policy|rules) (?:is|are) (?:policy|rules)",
-            '(?:told|tells|telling) (?:me|us) to ["“][\\w ]+',
+            "(?:told|tells|telling|asked) (?:me|us|her|him) to [\"“'‘][\\w ]+",
             "(?:replied|responded|came back|answered) with (?:a |an )?(?:£|\\$|€)?\\d*\\s?(?:voucher|coupon|credit|discount)",
             "shrugged(?: and| it off)",
             "(?:it|that) [\"“']?(?:does that|happens) (?:sometimes|all the time|occasionally)",
@@ -1220,6 +1227,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
         ],
         [
             "scammers?",
+            "scamming (?:\\w+ )?(?:pensioners|people|customers|old|elderly|vulnerable|me|us|everyone|students)",
             "^scam(?= *[.!,]| *$)",
             "(?:^|(?<=[.!] ))this is (?:a |such a |an absolute |a total |a complete )?scam(?= *[.!]*$)",
             "scam (?:company|artists?|outfit|business)",
@@ -1267,6 +1275,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:找|叫|要见|让)你们?(?:的)?(?:经理|领导|主管|负责人|老板)(?:出来|来)?[，,！!\\s]*(?:马上|立刻|立即|现在)",
             "(?:公开|必须|必须给我|要求你们|要求公开)道歉",
             "(?:现在|马上|立刻)就?要(?:跟|和|找)(?:真人|人工|经理|领导|负责人)",
+            "(?:经理|领导|主管|负责人|老板)(?:呢|在哪)?[^。！!]{0,10}(?:现在|马上|立刻|立即)(?:马上|立刻)?(?:接电话|过来|出来|联系我|回电话|给我(?:打|回)?电话|来)",
             "(?:书面|正式|公开)道歉",
             "(?:道歉)?必须公开",
         ],
@@ -1290,7 +1299,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:i'm giving|i am giving|i'll give|i will give) you (?:until|till|\\d+|one|two|three|a (?:day|week))",
             "(?:you have|you've got|you've) (?:until|till) [^.!?]{0,30}(?:after that|then|or)",
             "(?:manager|supervisor|someone senior)[^.!?]{0,20} within (?:\\w+ ){1,2}(?:minutes|mins|hour)",
-            "(?:speak to|talk to|get me|give me|want|put) (?:a|your|the|someone) (?:manager|supervisor|senior|in charge)(?: [^.!?]{0,20})? (?:right )?now",
+            "(?:speak to|talk to|get me|give me|want|put|need|bring) (?:a|your|the|someone|some)(?: \\w+)? (?:manager|supervisor|boss|senior|in charge)(?: [^.!?]{0,25})? (?:right )?now",
         ],
     ),
     "rage": (
@@ -1407,6 +1416,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "拉横幅",
             "告到底",
             "上热搜",
+            "[\\d十百千万几]+万?(?:个)?粉丝|粉丝[\\d十百千万几]+",
+            "(?:压|捂|瞒)得住",
             "让大家都知道",
             "等着瞧",
             "走着瞧",
@@ -1542,7 +1553,7 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "small claims",
         "journalists?",
         "reporters?",
-        "the (?:local |national )?(?:press|media|papers?|news)",
+        "the (?:(?:local|national|regional|city|daily|evening|weekly) )?(?:press|media|papers?|news)",
         "newspapers?",
         "bbc",
         "tv (?:station|channel|show)",
@@ -1610,6 +1621,8 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
         "(?:have|'ve) (?:sent|reported|escalated)",
         "next stop(?: is| will be)?",
         "hear(?:s|ing)? about (?:this|it|you|your)",
+        "find (?:this|it|that|the whole \\w+) (?:very |really |quite |most )?interesting",
+        "shar(?:e|ing) (?:this|it|that|the whole|everything|all)",
     ],
 )
 POLITE: tuple[list[str], list[str]] = (
@@ -1669,7 +1682,7 @@ FURIOUS_CUE = "furious cue"
 # Humiliation, for EMOTION.md's "humiliation or danger, and being dismissed" (furious); danger
 # and injury are read by bot.tickets.rules.is_danger, the same test that raises the severity.
 _HUMILIATION = re.compile(
-    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|当着[^，。！？,.!?]{0,4}人|[买交付]不起|说我偷|当(?:成|作)?小偷"
+    r"羞辱|侮辱|嘲笑|当众|当着[^，。！？,.!?]{0,8}(?:的面|的人)|当着[^，。！？,.!?]{0,4}人|当着全[班校家场店车]|被[^，。！？,.!?]{0,10}骂|[买交付]不起|说我偷|当(?:成|作)?小偷"
     r"|humiliat|in front of (?:everyone|everybody|other (?:customers|guests|passengers|people)"
     r"|the whole|my (?:whole|kids|children|family|colleagues|friends|neighbou?rs))"
     r"|赶下车|called (?:me|my \w+) (?:a |an )?(?:stupid|fat|racial|\w+ slur|names|liar|thief)|people like (?:me|us)|mocked (?:me|my)|in front of a (?:full|packed|crowded) \w+|(?:wouldn't|would not|didn't|did not) let (?:me|us) (?:out|leave|go)"

@@ -1,7 +1,7 @@
 """A learned emotion level on top of the lexicon scorer (bot.nlu.emotion).
 
 Features: the lexicon's evidence (its score and level, the cues it found, hits per cue kind,
-exclamation/question/CAPS counts) plus character 1–3-grams of the lower-cased text (capped at
+exclamation/question/CAPS counts) plus character 1–4-grams of the lower-cased text (capped at
 NGRAM_CHARS). Classifier: a multinomial logistic regression (scikit-learn), trained on
 bot/nlu/emotion_data/train.jsonl by the Rasa component EmotionClassifier.
 
@@ -36,7 +36,7 @@ from bot.nlu.emotion import (
 )
 from bot.nlu.emotion import cue_counts as _cue_counts
 
-NGRAM_RANGE = (1, 3)
+NGRAM_RANGE = (1, 4)
 # Character n-grams are taken from the opening of the message only: bounded cost.
 NGRAM_CHARS = 400
 # Cue names analyse() reports besides the kinds of CUES.
@@ -96,7 +96,7 @@ def normalise(text: str) -> str:
 
 
 def char_ngrams(text: str) -> list[str]:
-    """Character 1–3-grams of the normalised text (the n-gram analyzer of the model)."""
+    """Character 1–4-grams of the normalised text (the n-gram analyzer of the model)."""
     text = normalise(text)
     low, high = NGRAM_RANGE
     return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]

@@ -821,3 +821,53 @@ def test_press_contacts_tags_and_public_apologies_are_furious(text: str) -> None
 )
 def test_late_news_paid_fees_and_false_fixes_are_named(text: str, cue: str) -> None:
     assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "热水器漏气熏得我头晕，售后一句“不可能漏气”就把电话挂了",
+        "孩子被教练当着全班骂笨，主任居然说教练也是为了孩子好",
+        "吃了你们的药进了医院，客服竟然让我“多休息”",
+        "my son's scooter brakes failed on a hill and support told him to 'ride slower'",
+        "电梯门夹伤了老人的手，物业说是老人自己不注意",
+        "刹车突然不灵了，差点追尾，4S店说是正常现象",
+    ],
+)
+def test_reported_replies_and_blame_after_harm_are_furious(text: str) -> None:
+    """A brush-off reported with indignation (居然说, a quoted one-liner, blaming the victim)
+    after danger, injury or humiliation: EMOTION.md's dismissed harm."""
+    result = analyse(text)
+    assert "dismissed harm" in result.cues
+    assert result.level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The regional paper will find this very interesting.",
+        "I'm happy to share the whole transcript with the local news.",
+        "Put a senior manager on this chat right now.",
+        "你们主管呢？现在马上给我回电话",
+        "我抖音有三万粉丝，你们觉得这事瞒得住吗",
+        "Scamming the elderly now, is it?",
+    ],
+)
+def test_press_interest_manager_now_followers_and_scamming_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "是我自己不小心摔的，屏幕能修吗",
+        "我自己不注意把杯子打碎了，能单买一个吗",
+        "I'd like to share some feedback on the new app",
+        "Can a manager call me back tomorrow morning?",
+        "我们经理现在不在，明天联系你们",
+    ],
+)
+def test_own_blame_feedback_and_calm_manager_requests_are_not_furious(text: str) -> None:
+    result = analyse(text)
+    assert "dismissed" not in result.cues
+    assert FURIOUS_CUE not in result.cues

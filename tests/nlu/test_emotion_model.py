@@ -58,12 +58,14 @@ def test_cue_counts_match_analyse() -> None:
 
 
 def test_char_ngrams_are_lower_cased_and_capped() -> None:
-    grams = em.char_ngrams("AbC")
-    assert sorted(grams) == sorted(["a", "b", "c", "ab", "bc", "abc"])
+    assert em.NGRAM_RANGE == (1, 4)
+    grams = em.char_ngrams("AbCd")
+    assert sorted(grams) == sorted(["a", "b", "c", "d", "ab", "bc", "cd", "abc", "bcd", "abcd"])
     assert em.char_ngrams("") == []
     long = em.char_ngrams("x" * (MAX_CHARS * 2))
-    assert max(len(g) for g in long) == 3
-    assert len(long) == 3 * em.NGRAM_CHARS - 3
+    assert max(len(g) for g in long) == 4
+    # n-grams of length 1..4 over the first NGRAM_CHARS characters: 4N - (0 + 1 + 2 + 3).
+    assert len(long) == 4 * em.NGRAM_CHARS - 6
     assert em.normalise("  Hello \n  World  ") == "hello world"
 
 
