@@ -561,6 +561,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:走|等|拖)到明年",
         ],
         [
+            "(?<!not )getting old",
             "angry",
             "pissed",
             "outraged",
@@ -815,6 +816,8 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "repetition": (
         0.5,
         [
+            "前[两三几]次",
+            "(?:两|2)次(?:上门|来|都|了都)",
             "第[三四五六七八九十N几]次",
             "第[3-9]次",
             "(?<!好)[三四五六七八九十几多]次(?:了|都|打|找|联系|投诉|反映|催|电话)",
@@ -832,6 +835,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "多少次了",
         ],
         [
+            "(?:second|2nd|third|3rd|fourth|4th|fifth|5th|\\d+th) [\\w ]{0,30} in a row",
             "(?:third|fourth|fifth|sixth|seventh|\\d{0,2}(?:[3-9]rd|[4-9]th|1\\dth)) (?:time|call|email|request)",
             "over and over",
             "repeatedly",
@@ -849,6 +853,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "neglect": (
         0.35,
         [
+            "被无视|无视(?:了|我)|不理不睬|爱答不理",
             "(?:也|又|更)没人(?:解释|通知|管|理|回)",
             "收了(?:我的?)?钱就(?:不管|不理|没人管|跑|失联)",
             "没人理",
@@ -875,6 +880,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "到了[^，。！？,.!?]{0,6}才知道",
         ],
         [
+            "nobody (?:has |had |even )?(?:bothered|cared) to",
             "(?:nobody|no one) (?:answers|responds|replies|helps|has (?:replied|answered|responded))",
             "(?:does|is) (?:anyone|anybody) (?:there |here )?(?:even )?(?:read|reading|listen|listening|care|working)",
             "no (?:reply|response|answer|help)",
@@ -921,6 +927,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
             "(?:买|下单|签约|签合同|办卡|开卡|报名|入住|预订|充值|办会员)的?时候[^，。！？,.!?]{0,4}(?:说|承诺|讲|写)",
         ],
         [
+            "despite (?:the|your|a|my|their) (?:promise|assurance|guarantee)",
             "promised",
             "no[- ]show",
             "(?:never|didn't|did not) (?:turn|show) up",
@@ -942,6 +949,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "indignation": (
         0.35,
         [
+            "我的时间不是时间|是人干的事|赶下车|扔在(?:路边|半路|高架|马路)",
             "羞辱",
             "差点(?:着火|烧|炸|出人命|伤到|砸到|电死|噎|划|割|卡|刺|扎|摔)",
             "连(?:句|个|一句)?(?:道歉|对不起|解释|电话)(?:都|也)没",
@@ -990,6 +998,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "misconduct": (
         0.5,
         [
+            "先斩后奏|坐地起价|临时(?:加价|涨价)",
             "甩脸",
             "翻白眼",
             "晾在一边",
@@ -1193,6 +1202,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "insult": (
         0.85,
         [
+            "(?:是)?(?:聋|瞎)了吗",
             "垃圾(?:客服|服务|公司|商家|平台|银行|快递|物流|物业|售后|店|员工)",
             "垃圾(?!分类|桶|袋|箱|车|站|费|处理|清运|回收|短信|邮件|电话)[^，。！？,.!?\\s]{0,4}(?:公司|平台|商家|银行|物业|医院|酒店|学校|机构|所|局|站|中心|厂|运营商|供应商|服务商)",
             "打发叫花子",
@@ -1305,6 +1315,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "rage": (
         0.85,
         [
+            "(?:理解|等|退|赔|道歉|耐心|处理)你妹",
             "他妈",
             "(?<![我她妈姑姨舅岳后亲老])妈的",
             "tmd",
@@ -1390,6 +1401,7 @@ CUES: dict[str, tuple[float, list[str], list[str]]] = {
     "threat": (
         0.85,
         [
+            "(?:自己)?掂量(?:掂量|一下|着办)",
             "(?<!自动)曝光(?!不足|过度|补偿|时间|参数|模式|度)",
             "律师(?!事务所)",
             "起诉",
@@ -1547,6 +1559,8 @@ THREAT_TARGETS: tuple[list[str], list[str]] = (
         "better business bureau",
         "consumer (?:council|protection|rights|association|affairs)",
         "trading standards",
+        "(?:market|trade|consumer) (?:regulation|regulator|supervision)\\w*",
+        "(?:regulation|regulatory) (?:bureau|authority|office)",
         "health (?:department|inspectors?|authorit(?:y|ies))",
         "environmental health",
         "data protection (?:regulator|authority|commissioner)",
@@ -1627,7 +1641,7 @@ THREAT_INTENTS: tuple[list[str], list[str]] = (
 )
 POLITE: tuple[list[str], list[str]] = (
     [
-        "请(?![了假客])",
+        "(?<![申邀提])请(?![了假客])",
         "麻烦(?!死|啊|了吧|的)",
         "谢谢",
         "辛苦",

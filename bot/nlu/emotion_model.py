@@ -61,6 +61,8 @@ _BANG_RUN = re.compile(r"[!！]{2,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")
 _OUTRAGE_RUN = re.compile(r"[!！]{3,}")
 _UPSET_AT_LEAST = {"sarcasm", "rhetorical question"}
+# EMOTION.md, upset: "投诉！！" with nothing else, one "!" or "??" on a complaint.
+_COMPLAINT_WORD = re.compile(r"投诉|complain", re.IGNORECASE)
 # Calm is the worst error on an angry message (EMOTION.md, "How it is measured"): a calm
 # argmax stands only while angry and furious together stay below this probability.
 HEATED_FLOOR = 0.4
@@ -158,6 +160,12 @@ def decide(text: str, probs: Sequence[float], cues: Sequence[str]) -> str:
         # Calm only by a plurality, with angry and furious close behind together: the
         # asymmetric cost says angry.
         level = "angry"
+    elif (
+        level == "calm"
+        and _COMPLAINT_WORD.search(text)
+        and ("exclamation" in cues or "insistent question" in cues)
+    ):
+        level = "upset"
     if level == "angry" and ("angry emoji" in cues or probs[3] >= FURIOUS_SHARE):
         # EMOTION.md, borderline rules: 😡🤬 raise one level. And furious close behind an
         # angry plurality is read as furious.

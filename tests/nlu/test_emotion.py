@@ -871,3 +871,41 @@ def test_own_blame_feedback_and_calm_manager_requests_are_not_furious(text: str)
     result = analyse(text)
     assert "dismissed" not in result.cues
     assert FURIOUS_CUE not in result.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("第三次申请退款了，前两次都被无视了", "repetition"),
+        ("客服对我爱答不理", "neglect"),
+        ("说好的保修，结果先斩后奏多收了钱", "misconduct"),
+        ("把我赶下车就开走了", "indignation"),
+        ("Nobody even bothered to reply to my email", "neglect"),
+        ("despite your promise of a call back, nothing", "broken promise"),
+        ("fourth cold pizza in a row", "repetition"),
+        ("honestly this is getting old", "angry"),
+    ],
+)
+def test_ignored_requests_surprise_charges_and_streaks_are_named(text: str, cue: str) -> None:
+    assert cue in analyse(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们客服是瞎了吗，照片都发了三遍",
+        "让我耐心等？耐心你妹",
+        "录音都在，你们自己掂量着办",
+        "I have sent every receipt to the market regulation bureau.",
+    ],
+)
+def test_deaf_jibes_veiled_threats_and_regulators_by_name_are_furious(text: str) -> None:
+    assert analyse(text).level == "furious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我想申请退款，订单号123456", "邀请码用不了，能帮我看看吗"],
+)
+def test_apply_and_invite_are_not_please(text: str) -> None:
+    assert "polite" not in analyse(text).cues

@@ -118,6 +118,18 @@ def test_decide_reads_angry_as_furious_when_furious_is_close_behind() -> None:
     assert em.decide("x", [0.1, 0.1, 0.8 - share + 0.1, share - 0.1], ()) == "angry"
 
 
+@pytest.mark.parametrize("text", ["投诉！", "我要投诉！", "Complaint!", "I want to complain??"])
+def test_decide_reads_a_complaint_with_an_exclamation_as_upset(text: str) -> None:
+    """EMOTION.md, upset: "投诉！！" with nothing else, one "!" or "??" on a complaint."""
+    cues = analyse(text).cues
+    assert em.decide(text, [0.8, 0.1, 0.1, 0.0], cues) == "upset"
+    assert (
+        em.decide(text.rstrip("!！?"), [0.8, 0.1, 0.1, 0.0], analyse(text.rstrip("!！?")).cues)
+        == "calm"
+    )
+    assert em.decide("Thanks!", [0.8, 0.1, 0.1, 0.0], analyse("Thanks!").cues) == "calm"
+
+
 def test_decide_lifts_calm_with_an_angry_cue() -> None:
     text = "the courier marked it delivered and it never came"
     assert "indignation" in analyse(text).cues
