@@ -22,11 +22,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRAIN = PROJECT_ROOT / "bot" / "nlu" / "emotion_data" / "train.jsonl"
-# Emotion sets emotion_heldout.jsonl, emotion_heldout2.jsonl … emotion_heldoutN.jsonl; the
-# writer of set 33 never delivered it (docs/TRAINING.md, fifth round).
+# Emotion sets emotion_heldout.jsonl, emotion_heldout2.jsonl … emotion_heldoutN.jsonl.
 EMOTION_SETS = 35
-MISSING_SETS = frozenset({33})
-SET_NUMBERS = tuple(n for n in range(2, EMOTION_SETS + 1) if n not in MISSING_SETS)
+SET_NUMBERS = tuple(range(2, EMOTION_SETS + 1))
 HELDOUT = tuple(
     PROJECT_ROOT / "tests" / "nlu" / name
     for name in (
