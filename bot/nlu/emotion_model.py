@@ -104,12 +104,17 @@ def char_ngrams(text: str) -> list[str]:
     return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
 
 
-def lexicon_features(text: str, emotion: Emotion | None = None) -> list[float]:
-    """The lexicon's evidence as numbers, in FEATURE_NAMES order."""
+def lexicon(text: str) -> tuple[Emotion, dict[str, int]]:
+    """The lexicon's reading of a message and its hits per cue kind, matched once."""
+    counts = _cue_counts(text) if text and text.strip() else {}
+    return analyse(text, counts), counts
+
+
+def lexicon_features(text: str, found: tuple[Emotion, dict[str, int]] | None = None) -> list[float]:
+    """The lexicon's evidence as numbers, in FEATURE_NAMES order; `found` is lexicon(text),
+    when the caller has it already."""
     text = (text or "")[:MAX_CHARS]
-    if emotion is None:
-        emotion = analyse(text)
-    counts = _cue_counts(text) if text.strip() else {}
+    emotion, counts = found or lexicon(text)
     cues = set(emotion.cues)
     bangs = text.count("!") + text.count("！")
     questions = text.count("?") + text.count("？")
@@ -206,18 +211,20 @@ class EmotionModel:
         self.vectorizer: Any = None
         self.classifier: Any = None
 
-    def _features(self, texts: Iterable[str], emotions: Sequence[Emotion] | None = None) -> Any:
+    def _features(
+        self, texts: Iterable[str], found: Sequence[tuple[Emotion, dict[str, int]]] | None = None
+    ) -> Any:
         from scipy import sparse
 
         texts = list(texts)
-        found: Sequence[Emotion | None] = emotions or [None] * len(texts)
-        lexicon = sparse.csr_matrix(
+        readings = found or [lexicon(t) for t in texts]
+        evidence = sparse.csr_matrix(
             [
-                [v * self.lexicon_weight for v in lexicon_features(t, e)]
-                for t, e in zip(texts, found, strict=True)
+                [v * self.lexicon_weight for v in lexicon_features(t, r)]
+                for t, r in zip(texts, readings, strict=True)
             ]
         )
-        return sparse.hstack([self.vectorizer.transform(texts), lexicon], format="csr")
+        return sparse.hstack([self.vectorizer.transform(texts), evidence], format="csr")
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> EmotionModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -235,12 +242,13 @@ class EmotionModel:
         return self
 
     def probabilities(
-        self, texts: Sequence[str], emotions: Sequence[Emotion] | None = None
+        self, texts: Sequence[str], found: Sequence[tuple[Emotion, dict[str, int]]] | None = None
     ) -> list[list[float]]:
-        """Per text, the probability of each level in LEVELS order."""
+        """Per text, the probability of each level in LEVELS order (`found`: lexicon(text) of
+        each, when the caller has them)."""
         if self.classifier is None:
             raise RuntimeError("the model is not trained")
-        raw = self.classifier.predict_proba(self._features(texts, emotions))
+        raw = self.classifier.predict_proba(self._features(texts, found))
         classes = list(self.classifier.classes_)
         return [
             [float(row[classes.index(level)]) if level in classes else 0.0 for level in LEVELS]
@@ -250,9 +258,9 @@ class EmotionModel:
     def analyse_many(self, texts: Sequence[str]) -> list[Emotion]:
         results = []
         # The lexicon runs once per message: its result feeds both the features and decide().
-        lexicon = [analyse(text) for text in texts]
-        rows = zip(texts, lexicon, self.probabilities(texts, lexicon), strict=True)
-        for text, emotion, probs in rows:
+        found = [lexicon(text) for text in texts]
+        rows = zip(texts, found, self.probabilities(texts, found), strict=True)
+        for text, (emotion, _counts), probs in rows:
             if not text or not text.strip():
                 results.append(Emotion("calm", 0.0, ()))
                 continue
