@@ -6,10 +6,12 @@ Used by `complaintbot run` and by the integration tests (one stack per test sess
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +26,53 @@ from bot.config import Settings, child_environment, ensure_secrets, load_setting
 from bot.model import rasa_environment
 from bot.owner_only import UMASK, open_private, secure_tree
 
+# Ports free_port() has handed out in this process: none is handed out twice.
+_PORTS_GIVEN: set[int] = set()
+_PORTS_LOCK = threading.Lock()
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PORT = 20000
+
+
+def _ephemeral_low() -> int:
+    """The lowest port of the kernel's ephemeral range (outgoing connections' local ports)."""
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152  # IANA's dynamic range, the default of the BSDs, macOS and Windows
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
 
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on loopback that nothing listens on right now, for a server to bind soon.
+
+    Not one the kernel picks for bind(("127.0.0.1", 0)): in the seconds before the server
+    binds it (Rasa takes ~40 s), the kernel could hand the same port to a second free_port()
+    call or to the local end of an outgoing connection, and the server would fail with
+    "address already in use". The port is drawn at random below the kernel's ephemeral
+    range, where neither happens, and never twice in one process."""
+    low = _ephemeral_low()
+    with _PORTS_LOCK:
+        if low - _LOWEST_PORT >= 1000:
+            for _ in range(200):
+                port = random.randrange(_LOWEST_PORT, low)
+                if port not in _PORTS_GIVEN and _bindable(port):
+                    _PORTS_GIVEN.add(port)
+                    return port
+        while True:  # a narrow or unreadable range: the kernel's choice, still never twice
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            if port not in _PORTS_GIVEN:
+                _PORTS_GIVEN.add(port)
+                return port
 
 
 def local_settings(var_dir: Path, *, rasa_replicas: int = 1, **overrides: object) -> Settings:

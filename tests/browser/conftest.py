@@ -45,10 +45,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+def open_page(browser: Any, serve_app: object) -> Iterator[Callable[..., Any]]:
     """`open_page(base_url)`: a tab in a fresh browser context (its own cookies; `options`
     go to the context, e.g. `locale="zh-CN"` for the browser's language). The test fails on
-    any uncaught script error in any of its tabs."""
+    any uncaught script error in any of its tabs.
+
+    `serve_app` is set up before, so torn down after: the tabs close while the test's
+    gateways still answer, whatever order the test names its fixtures in (a page polling a
+    gateway that has just stopped is the teardown's doing, not the page's)."""
     contexts: list[Any] = []
     errors: list[str] = []
 

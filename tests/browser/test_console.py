@@ -268,3 +268,25 @@ def test_unacknowledged_sla_alerts_show_as_a_banner_with_ack(page, gateway):
     )
     page.get_by_role("button", name=f"Acknowledge the warning on {soon_id}").click()
     expect(banner).to_be_hidden()
+
+
+def test_a_presence_change_the_gateway_refuses_is_undone_on_screen(page, gateway):
+    """The picker shows what the gateway has: a refused change is put back and said, and no
+    script error is left behind (the open_page fixture fails the test on one)."""
+    with transaction(gateway.app.state.sessions) as session:
+        _person(session, "li", "agent", "Li", datetime.now(UTC))
+    _sign_in(page, "li")
+    picker = page.get_by_label("Presence")
+    with page.expect_response("**/api/console/presence") as saved:
+        picker.select_option("on_duty")
+    assert saved.value.ok
+
+    page.route(
+        "**/api/console/presence",
+        lambda route: route.fulfill(status=503, json={"detail": "the gateway is restarting"}),
+    )
+    with page.expect_response("**/api/console/presence") as refused:
+        picker.select_option("away")
+    assert refused.value.status == 503
+    expect(picker).to_have_value("on_duty")
+    expect(page.locator("#chat-error")).to_have_text("the gateway is restarting")

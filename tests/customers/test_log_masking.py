@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ import pytest
 
 from bot.paths import PROJECT_ROOT
 from bot.privacy import PiiMaskingFilter, install_log_masking
+from bot.stack import free_port
 
 PHONE = "13987654321"
 EMAIL = "wang.xiaoming88@example.com"
@@ -72,12 +72,6 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_action_server_masks_what_actions_log(tmp_path, time_limit):
     """The real rasa_sdk server (its workers configure logging their own way) running an
     action that logs personal data: the output shows only masked forms."""
@@ -109,7 +103,7 @@ def test_the_action_server_masks_what_actions_log(tmp_path, time_limit):
         ),
         encoding="utf-8",
     )
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT_ROOT)]),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from bot.agents.service import create_agent
 from bot.config import load_settings
 from bot.db import transaction
 from bot.paths import DEFAULT_SLA_POLICY
+from bot.stack import free_port
 from bot.tickets.service import NewTicket, create_ticket
 from bot.tickets.sla import load_policy
 from bot.tickets.teams import Teams
@@ -27,17 +27,11 @@ NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 POLICY = load_policy(DEFAULT_SLA_POLICY)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def gateway_client(db_url: str, var_dir: Path, **overrides: object) -> Iterator[TestClient]:
     """The gateway on `db_url` (lifespan on), its clock an hour after NOW; `overrides` are
     more settings."""
-    port = _closed_port()  # no Rasa: the ticket API does not need it
+    port = free_port()  # no Rasa: the ticket API does not need it
     settings = load_settings(
         _env_file=None,
         env="development",

@@ -173,19 +173,24 @@
 
   // --- presence ----------------------------------------------------------------------------
 
+  var presenceSaved = "away";  // what the gateway last accepted
   $("presence").addEventListener("change", function () {
     var status = $("presence").value;
     api("POST", "/api/console/presence", { status: status }).then(function () {
+      presenceSaved = status;
       clearInterval(heartbeatTimer);
       if (status === "on_duty") {
         heartbeatTimer = setInterval(function () {
           api("POST", "/api/console/heartbeat").then(function (answer) {
             if (!answer.on_duty && $("presence").value === "on_duty") {
-              api("POST", "/api/console/presence", { status: "on_duty" });
+              return api("POST", "/api/console/presence", { status: "on_duty" });
             }
-          }).catch(function () {});
+          }).catch(function () {});  // the next beat tries again
         }, HEARTBEAT_MS);
       }
+    }, function (error) {  // not saved: the picker shows what the gateway still has
+      $("presence").value = presenceSaved;
+      showChatError(error);
     });
   });
 
